@@ -1,0 +1,1 @@
+"""HTML helpers: escape and unescape here; the event parser in webstd.html.parser."""

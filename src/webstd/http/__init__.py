@@ -1,0 +1,1 @@
+"""Low-level HTTP: HTTPStatus and HTTPMethod here; client, server, cookies and cookiejar."""

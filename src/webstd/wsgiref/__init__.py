@@ -1,0 +1,1 @@
+"""The WSGI reference library (PEP 3333): util, headers, handlers, validate, simple_server, types."""
