@@ -148,7 +148,7 @@ def unquote(
         encoding = "utf-8"
     if errors is None:
         errors = "replace"
-    if errors == "replace" and encoding.lower() in ("utf-8", "utf8"):
+    if errors == "replace" and encoding in ("utf-8", "UTF-8", "utf8", "UTF8"):
         # UTF-8 never lets a sequence span an ASCII or a whole non-ASCII character, so decoding
         # each run of escapes alone gives the same text as decoding each ASCII run.
         return _ESCAPE_RUN.sub(_decode_escape_run, string)
