@@ -477,6 +477,7 @@ def test_result_types_behave_like_the_stdlib():
     ["", "h", "h:", "h:1", "u@h", "u:@h", ":p@h", "[AB", "AB%CD@[", "[::1]:", "a@b@c:5",
      "[V1.X]:7", "H\u00c9:1", "h:\u00b2"],  # fmt: skip
 )
+@stdlib311
 def test_result_properties_from_any_netloc(netloc):
     for cls_name in ("SplitResult", "ParseResult"):
         fields = len(getattr(stdlib, cls_name)._fields)
@@ -507,6 +508,7 @@ def test_port_errors():
     assert webstd.urlsplit("http://h:/").port is None
 
 
+@stdlib311
 def test_public_names_and_scheme_lists():
     assert webstd.__all__ == stdlib.__all__
     for name in ("uses_relative", "uses_netloc", "uses_params", "non_hierarchical", "uses_query",
@@ -712,3 +714,9 @@ def test_security_fixes_hold_on_every_python(url):
         assert "[" in url and "::1%x" not in url
     else:
         assert result.scheme == "http"
+
+
+@pytest.mark.parametrize(("reference", "target"), list(RFC3986_EXAMPLES.items()))
+def test_rfc3986_examples_on_every_python(reference, target):
+    assert webstd.urljoin(BASE, reference) == target
+    assert webstd.urljoin(BASE.encode(), reference.encode()) == target.encode()
