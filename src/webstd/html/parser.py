@@ -1,0 +1,471 @@
+"""HTMLParser: a tolerant, incremental HTML tokenizer that reports markup as handler calls.
+
+This module owns the event loop: which events are reported, in which order, with which positions,
+and what is held back while a construct may still continue in the next feed().  The grammar (which
+text is a tag, an attribute, a reference) lives in webstd.html._grammar; decoding references lives
+in webstd.html.unescape.
+
+Theory of operation: feed() appends to ``rawdata`` and runs goahead(), which walks the buffer from
+the start, reports every construct it can decide on and keeps the undecided tail for the next
+feed() or for close().  The decisions depend only on the buffer, so the same text split at any
+points gives the events that Python 3.11's html.parser gives for the same split.  Well-formed tags
+are recognised by one fast match each; anything else takes the slow path built on the public
+patterns.  Bad markup never raises: it becomes data, a comment or nothing, as in the stdlib; where
+the stdlib raises (unknown ``<![keyword``) this parser reads a bogus comment, as HTML5 does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from webstd.html import _grammar, unescape
+from webstd.html._grammar import (
+    attrfind_tolerant,
+    charref,
+    commentclose,
+    endendtag,
+    endtagfind,
+    entityref,
+    incomplete,
+    interesting_normal,
+    locatestarttagend_tolerant,
+    piclose,
+    starttagopen,
+    tagfind_tolerant,
+)
+
+__all__ = ["HTMLParser"]
+
+_FAST_START_TAG = _grammar.FAST_START_TAG.match
+_FAST_END_TAG = _grammar.FAST_END_TAG.match
+_FAST_ATTRIBUTES = _grammar.FAST_ATTRIBUTE.findall
+_REFERENCE_END = _grammar.REFERENCE_END.search
+_REFERENCE_LOOKBEHIND = _grammar.REFERENCE_LOOKBEHIND
+# After "<name", one of these means the tag may continue in the next feed().
+_TAG_MAY_CONTINUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
+_CDATA_END: dict[str, re.Pattern[str]] = {}
+
+
+def _attribute_value(value: str) -> str:
+    if value[:1] in ("'", '"'):
+        value = value[1:-1]
+    if "&" in value:
+        return unescape(value)
+    return value
+
+
+class HTMLParser:
+    """Find tags and other markup in fed text and call a handler for each.
+
+    Subclass it and override the handle_* methods.  With convert_charrefs (the default) character
+    references in text are decoded and reported inside handle_data; without it they are reported
+    through handle_entityref and handle_charref.
+    """
+
+    CDATA_CONTENT_ELEMENTS: tuple[str, ...] = ("script", "style")
+    __starttag_text: str | None = None
+
+    def __init__(self, *, convert_charrefs: bool = True) -> None:
+        self.convert_charrefs = convert_charrefs
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all buffered text and state."""
+        self.rawdata = ""
+        self.lasttag = "???"
+        self.interesting = interesting_normal
+        self.cdata_elem: str | None = None
+        self.lineno = 1
+        self.offset = 0
+
+    def feed(self, data: str) -> None:
+        """Process as much of data (added to what is buffered) as can be decided on."""
+        self.rawdata = self.rawdata + data
+        self.goahead(False)
+
+    def close(self) -> None:
+        """Process everything still buffered, as if the document ends here."""
+        self.goahead(True)
+
+    def getpos(self) -> tuple[int, int]:
+        """(line number from 1, column from 0) of the start of the construct being reported."""
+        return self.lineno, self.offset
+
+    def get_starttag_text(self) -> str | None:
+        """The source text of the most recently opened start tag."""
+        return self.__starttag_text
+
+    def set_cdata_mode(self, elem: str) -> None:
+        """Treat everything up to </elem> as raw text (script, style)."""
+        self.cdata_elem = elem = elem.lower()
+        pattern = _CDATA_END.get(elem)
+        if pattern is None:
+            pattern = re.compile(_grammar.CDATA_END_TEMPLATE.format(elem), re.IGNORECASE)
+            _CDATA_END[elem] = pattern
+        self.interesting = pattern
+
+    def clear_cdata_mode(self) -> None:
+        self.interesting = interesting_normal
+        self.cdata_elem = None
+
+    def updatepos(self, i: int, j: int) -> int:
+        """Move the reported position over rawdata[i:j]; return j."""
+        if i < j:
+            rawdata = self.rawdata
+            newlines = rawdata.count("\n", i, j)
+            if newlines:
+                self.lineno += newlines
+                self.offset = j - rawdata.rindex("\n", i, j) - 1
+            else:
+                self.offset += j - i
+        return j
+
+    # --- the event loop -------------------------------------------------------------------
+
+    def goahead(self, end: bool) -> None:
+        """Report everything decidable in rawdata; with end, everything left."""
+        rawdata = self.rawdata
+        i = 0
+        n = len(rawdata)
+        while i < n:
+            # Text runs up to the next construct.
+            cdata = self.cdata_elem
+            decode = self.convert_charrefs and not cdata
+            if decode:
+                j = rawdata.find("<", i)
+                if j < 0:
+                    # A trailing "&name" may still grow into a longer reference.
+                    amp = rawdata.rfind("&", max(i, n - _REFERENCE_LOOKBEHIND))
+                    if amp >= 0 and _REFERENCE_END(rawdata, amp) is None:
+                        break
+                    j = n
+            else:
+                match = self.interesting.search(rawdata, i)
+                if match is not None:
+                    j = match.start()
+                elif cdata:
+                    break
+                else:
+                    j = n
+            if i < j:
+                text = rawdata[i:j]
+                if decode and "&" in text:
+                    text = unescape(text)
+                self.handle_data(text)
+                newlines = rawdata.count("\n", i, j)
+                if newlines:
+                    self.lineno += newlines
+                    self.offset = j - rawdata.rindex("\n", i, j) - 1
+                else:
+                    self.offset += j - i
+                i = j
+            if i == n:
+                break
+
+            if rawdata[i] == "<":
+                if not cdata:
+                    match = _FAST_START_TAG(rawdata, i)
+                    if match is not None:
+                        k = match.end()
+                        self._fast_start_tag(match, rawdata[i:k])
+                    else:
+                        match = _FAST_END_TAG(rawdata, i)
+                        if match is not None:
+                            k = match.end()
+                            self.handle_endtag(match.group(1).lower())
+                            self.clear_cdata_mode()
+                        else:
+                            k = self._markup(i, end)
+                else:
+                    k = self._markup(i, end)
+                if k < 0:
+                    break
+            else:
+                k = self._reference(i, end)
+                if k < 0:
+                    if k == -2:
+                        # A bare "&#" before a ";" is data, and the scan stops there.
+                        self.handle_data("&#")
+                        i = self.updatepos(i, i + 2)
+                    elif k == -3:
+                        i = self.updatepos(i, i + 1)
+                    break
+            newlines = rawdata.count("\n", i, k)
+            if newlines:
+                self.lineno += newlines
+                self.offset = k - rawdata.rindex("\n", i, k) - 1
+            else:
+                self.offset += k - i
+            i = k
+
+        if end and i < n and not self.cdata_elem:
+            text = rawdata[i:n]
+            if self.convert_charrefs:
+                text = unescape(text)
+            self.handle_data(text)
+            i = self.updatepos(i, n)
+        self.rawdata = rawdata[i:]
+
+    def _fast_start_tag(self, match: re.Match[str], source: str) -> None:
+        name, attribute_run, slash = match.groups()
+        self.__starttag_text = source
+        self.lasttag = tag = name.lower()
+        attrs: list[tuple[str, str | None]] = []
+        if attribute_run:
+            attrs = [
+                (attribute.lower(), _attribute_value(value) if equals else None)
+                for attribute, equals, value in _FAST_ATTRIBUTES(attribute_run)
+            ]
+        if slash:
+            self.handle_startendtag(tag, attrs)
+        else:
+            self.handle_starttag(tag, attrs)
+            if tag in self.CDATA_CONTENT_ELEMENTS:
+                self.set_cdata_mode(tag)
+
+    def _markup(self, i: int, end: bool) -> int:
+        """Report the construct at rawdata[i] == "<"; return where the scan goes on, or -1."""
+        rawdata = self.rawdata
+        if starttagopen.match(rawdata, i):
+            k = self.parse_starttag(i)
+        elif rawdata.startswith("</", i):
+            k = self.parse_endtag(i)
+        elif rawdata.startswith("<!--", i):
+            k = self.parse_comment(i)
+        elif rawdata.startswith("<?", i):
+            k = self.parse_pi(i)
+        elif rawdata.startswith("<!", i):
+            k = self.parse_html_declaration(i)
+        elif i + 1 < len(rawdata):
+            self.handle_data("<")
+            return i + 1
+        else:
+            return -1
+        if k >= 0 or not end:
+            return k
+        # At the end of the document an unfinished construct is data, up to its first ">"
+        # or else up to the next "<".
+        k = rawdata.find(">", i + 1)
+        if k >= 0:
+            k += 1
+        else:
+            k = rawdata.find("<", i + 1)
+            if k < 0:
+                k = i + 1
+        text = rawdata[i:k]
+        if self.convert_charrefs and not self.cdata_elem:
+            text = unescape(text)
+        self.handle_data(text)
+        return k
+
+    def _reference(self, i: int, end: bool) -> int:
+        """Report the reference at rawdata[i] == "&" (convert_charrefs off).
+
+        Returns where the scan goes on, or a negative code: -1 wait for more text, -2 a bare "&#"
+        that is reported as data before stopping, -3 skip the "&" and stop.
+        """
+        rawdata = self.rawdata
+        if rawdata.startswith("&#", i):
+            match = charref.match(rawdata, i)
+            if match is None:
+                return -2 if rawdata.find(";", i) >= 0 else -1
+            self.handle_charref(match.group()[2:-1])
+        else:
+            match = entityref.match(rawdata, i)
+            if match is None:
+                match = incomplete.match(rawdata, i)
+                if match is not None:
+                    return -3 if end and match.end() == len(rawdata) else -1
+                if i + 1 < len(rawdata):
+                    self.handle_data("&")
+                    return i + 1
+                return -1
+            self.handle_entityref(match.group(1))
+        k = match.end()
+        # The character that ended the reference belongs to it only if it is ";".
+        return k if rawdata[k - 1] == ";" else k - 1
+
+    # --- constructs (the slow path; each returns the end of what it consumed, or -1) --------
+
+    def check_for_whole_start_tag(self, i: int) -> int:
+        """End of the start tag at i, -1 if it may continue in the next feed()."""
+        rawdata = self.rawdata
+        match = locatestarttagend_tolerant.match(rawdata, i)
+        if match is None:
+            return i + 1
+        j = match.end()
+        following = rawdata[j : j + 1]
+        if following == ">":
+            return j + 1
+        if following == "/":
+            return j + 2 if rawdata.startswith("/>", j) else -1
+        if not following or following in _TAG_MAY_CONTINUE:
+            return -1
+        # Junk after the tag: the tag text so far is reported as data.
+        return j if j > i else i + 1
+
+    def parse_starttag(self, i: int) -> int:
+        self.__starttag_text = None
+        endpos = self.check_for_whole_start_tag(i)
+        if endpos < 0:
+            return endpos
+        rawdata = self.rawdata
+        self.__starttag_text = rawdata[i:endpos]
+        match = tagfind_tolerant.match(rawdata, i + 1)
+        if match is None:
+            self.handle_data(rawdata[i:endpos])
+            return endpos
+        k = match.end()
+        self.lasttag = tag = match.group(1).lower()
+        attrs: list[tuple[str, str | None]] = []
+        while k < endpos:
+            match = attrfind_tolerant.match(rawdata, k)
+            if match is None:
+                break
+            name, indicator, value = match.group(1, 2, 3)
+            attrs.append((name.lower(), _attribute_value(value) if indicator else None))
+            k = match.end()
+        closing = rawdata[k:endpos].strip()
+        if closing not in (">", "/>"):
+            self.handle_data(rawdata[i:endpos])
+        elif closing == "/>":
+            self.handle_startendtag(tag, attrs)
+        else:
+            self.handle_starttag(tag, attrs)
+            if tag in self.CDATA_CONTENT_ELEMENTS:
+                self.set_cdata_mode(tag)
+        return endpos
+
+    def parse_endtag(self, i: int) -> int:
+        rawdata = self.rawdata
+        gt = endendtag.search(rawdata, i + 1)
+        if gt is None:
+            return -1
+        after = gt.end()
+        match = endtagfind.match(rawdata, i)
+        if match is None:
+            if self.cdata_elem is not None:
+                self.handle_data(rawdata[i:after])
+                return after
+            # HTML5 end tag open state: a name, or "</>" (ignored), or a bogus comment.
+            name = tagfind_tolerant.match(rawdata, i + 2)
+            if name is None:
+                if rawdata.startswith("</>", i):
+                    return i + 3
+                return self.parse_bogus_comment(i)
+            self.handle_endtag(name.group(1).lower())
+            # Anything between the name and ">" (even attributes) is ignored.
+            return rawdata.find(">", name.end()) + 1
+        elem = match.group(1).lower()
+        if self.cdata_elem is not None and elem != self.cdata_elem:
+            self.handle_data(rawdata[i:after])
+            return after
+        self.handle_endtag(elem)
+        self.clear_cdata_mode()
+        return after
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        rawdata = self.rawdata
+        match = commentclose.search(rawdata, i + 4)
+        if match is None:
+            return -1
+        if report:
+            self.handle_comment(rawdata[i + 4 : match.start()])
+        return match.end()
+
+    def parse_bogus_comment(self, i: int, report: bool = True) -> int:
+        """<!...> or </...> that is no other construct: a comment up to the first ">"."""
+        rawdata = self.rawdata
+        gt = rawdata.find(">", i + 2)
+        if gt < 0:
+            return -1
+        if report:
+            self.handle_comment(rawdata[i + 2 : gt])
+        return gt + 1
+
+    def parse_pi(self, i: int) -> int:
+        rawdata = self.rawdata
+        match = piclose.search(rawdata, i + 2)
+        if match is None:
+            return -1
+        self.handle_pi(rawdata[i + 2 : match.start()])
+        return match.end()
+
+    def parse_html_declaration(self, i: int) -> int:
+        rawdata = self.rawdata
+        if rawdata.startswith("<!--", i):
+            return self.parse_comment(i)
+        if rawdata.startswith("<![", i):
+            return self.parse_marked_section(i)
+        if rawdata[i : i + 9].lower() == "<!doctype":
+            gt = rawdata.find(">", i + 9)
+            if gt < 0:
+                return -1
+            self.handle_decl(rawdata[i + 2 : gt])
+            return gt + 1
+        return self.parse_bogus_comment(i)
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """<![CDATA[...]]> and MS Office's <![if ...]>, reported through unknown_decl."""
+        rawdata = self.rawdata
+        keyword, j = self._scan_name(i + 3, i)
+        if j < 0:
+            return j
+        if keyword in _grammar.MARKED_SECTION_KEYWORDS:
+            match = _grammar.MARKED_SECTION_CLOSE.search(rawdata, i + 3)
+        elif keyword in _grammar.MS_OFFICE_SECTION_KEYWORDS:
+            match = _grammar.MS_OFFICE_SECTION_CLOSE.search(rawdata, i + 3)
+        else:
+            # The stdlib raises AssertionError here; HTML5 reads "<![" as a bogus comment.
+            return self.parse_bogus_comment(i, report)
+        if match is None:
+            return -1
+        if report:
+            self.unknown_decl(rawdata[i + 3 : match.start()])
+        return match.end()
+
+    def _scan_name(self, i: int, declstartpos: int) -> tuple[str | None, int]:
+        """The declaration keyword at i, lower-cased, and where it ends; (None, -1) to wait."""
+        rawdata = self.rawdata
+        if i == len(rawdata):
+            return None, -1
+        match = _grammar.DECLARATION_NAME.match(rawdata, i)
+        if match is None:
+            return None, i
+        if match.end() == len(rawdata):
+            return None, -1
+        return match.group().strip().lower(), match.end()
+
+    # --- handlers, overridden by subclasses ---------------------------------------------------
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """<tag attr=value ...>: tag and attribute names lower-cased, values decoded."""
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """<tag ... />; by default reported as a start tag followed by an end tag."""
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        """</tag>, tag lower-cased."""
+
+    def handle_charref(self, name: str) -> None:
+        """&#NNN; or &#xNNN; (convert_charrefs off): name is the part after "&#"."""
+
+    def handle_entityref(self, name: str) -> None:
+        """&name; (convert_charrefs off)."""
+
+    def handle_data(self, data: str) -> None:
+        """Text between markup."""
+
+    def handle_comment(self, data: str) -> None:
+        """<!--data-->, and bogus comments such as <!data> or </ data>."""
+
+    def handle_decl(self, decl: str) -> None:
+        """<!DOCTYPE ...>: decl is the text between "<!" and ">"."""
+
+    def handle_pi(self, data: str) -> None:
+        """<?data>: the processing instruction up to ">"."""
+
+    def unknown_decl(self, data: str) -> None:
+        """<![CDATA[data]]> and other marked sections."""

@@ -1,0 +1,208 @@
+"""webstd.html.parser against the Python 3.11 stdlib: same events, same positions, any chunking."""
+
+import html.parser as std_parser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from support import stdlib311
+from webstd.html import parser as web_parser
+
+HANDLERS = (
+    "handle_starttag",
+    "handle_endtag",
+    "handle_startendtag",
+    "handle_data",
+    "handle_entityref",
+    "handle_charref",
+    "handle_comment",
+    "handle_decl",
+    "handle_pi",
+    "unknown_decl",
+)
+
+
+def recorder(base):
+    """A subclass of base recording every handler call with getpos() and the start tag text."""
+
+    def make(name):
+        def handler(self, *args):
+            extra = self.get_starttag_text() if name == "handle_starttag" else None
+            self.events.append((name, args, self.getpos(), extra))
+
+        return handler
+
+    namespace = {name: make(name) for name in HANDLERS}
+    namespace["events"] = None
+    return type("Recorder", (base,), namespace)
+
+
+STD = recorder(std_parser.HTMLParser)
+WEB = recorder(web_parser.HTMLParser)
+
+
+def run(cls, pieces, convert_charrefs):
+    parser = cls(convert_charrefs=convert_charrefs)
+    parser.events = []
+    error = None
+    try:
+        for piece in pieces:
+            parser.feed(piece)
+            parser.events.append(("fed", parser.rawdata, parser.getpos()))
+        parser.close()
+        parser.events.append(("closed", parser.rawdata, parser.getpos(), parser.lasttag))
+    except Exception as exc:  # the stdlib raises on a few declarations; webstd must not
+        error = exc
+    return parser.events, error
+
+
+def assert_same(pieces, convert_charrefs):
+    expected, std_error = run(STD, pieces, convert_charrefs)
+    got, web_error = run(WEB, pieces, convert_charrefs)
+    assert web_error is None, f"webstd raised {web_error!r}"
+    if std_error is None:
+        assert got == expected
+    else:
+        # Compare what the stdlib reported before it raised, minus its per-feed bookkeeping
+        # for the feed that raised.
+        assert isinstance(std_error, (AssertionError, ValueError))
+        assert got[: len(expected)] == expected
+
+
+def split(text, cuts):
+    points = sorted({cut % (len(text) + 1) for cut in cuts})
+    return [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
+
+
+# --- tag soup -------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "<", ">", "/", "</", "/>", "=", '"', "'", " ", "\n", "\t", "\x0b", "\xa0", "\x00", "&",
+    "&amp", "&amp;", "&#", "&#x", "&#65", "&#x41;", "&#;", "&#x;", "&notit;", "&#x110000;",
+    "&#0;", "&#x80;", "&#xd800;", "&#99999999999;", "&lt", ";", "#",
+    "<a", "<A", "<div", "<br", "<img", "</a", "</ a>", "</>", "</ >", "</div>", "</DIV >",
+    "<a href=x>", "<a href='x'>", '<a href="x">', "<a b c=d>", "<a b==c>", "<a b= >",
+    '<img srcset="a.png 1x, b.png 2x" alt="&quot;q&quot;" />', "<br/>", "<br />", "<p/ x>",
+    "<script>", "</script>", "</script", "</SCRIPT >", "<style>", "</style>", "<script x=1>",
+    '"</script>"', "'</scr'+'ipt>'", "<!--", "-->", "--!>", "<!-->", "<!--->", "<!---->",
+    "<!-- c -->", "--", "<!DOCTYPE html>", "<!doctype", "<!", "<!x>", "<![CDATA[", "]]>", "]>",
+    "<![if !IE]>", "<![endif]>", "<![foo]>", "<![ x>", "<?", "<?php x ?>", "?>", "x", "text",
+    "ABC", "é", "\r\n", "<a\x00>", "<a\x0bb>", "<a\xa0b=c>", "<textarea>", "<title>",
+]
+
+soup = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet="<>/=\"'&#;ab -!\n", max_size=6)),
+    max_size=25,
+).map("".join)
+cuts = st.lists(st.integers(min_value=0, max_value=400), max_size=6)
+
+
+@stdlib311
+@settings(max_examples=400, deadline=None)
+@given(soup, st.booleans())
+def test_soup_fed_at_once(text, convert_charrefs):
+    assert_same([text], convert_charrefs)
+
+
+@stdlib311
+@settings(max_examples=400, deadline=None)
+@given(soup, cuts, st.booleans())
+def test_soup_fed_in_pieces(text, cut_points, convert_charrefs):
+    assert_same(split(text, cut_points), convert_charrefs)
+
+
+@stdlib311
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.booleans())
+def test_any_text(text, convert_charrefs):
+    assert_same([text], convert_charrefs)
+
+
+@stdlib311
+@settings(max_examples=100, deadline=None)
+@given(soup, st.booleans())
+def test_character_by_character(text, convert_charrefs):
+    assert_same(list(text), convert_charrefs)
+
+
+# --- real-world malformed markup ----------------------------------------------------------------
+
+MALFORMED = [
+    "<p>unclosed <b>bold <i>italic",
+    "<div class=foo id=bar>x</div>",
+    "<input type=checkbox checked disabled>",
+    '<a href="unterminated>link</a>',
+    "<a href='x'title='y'>",
+    '<a href="x"title="y">',
+    "<img src=a.png/>",
+    "<img src=a.png />",
+    "<td nowrap width=10%>",
+    "<table><tr><td>1<td>2</table>",
+    "<p>Fish & chips &amp; peas &copy 2024 &notin; &notit; &#169 &#xA9;</p>",
+    "a < b and c > d",
+    "<<<>>>",
+    "<a =b>",
+    "<a/b/c>",
+    "<a b='c'/>",
+    "<br/ >",
+    "<a\nhref\n=\n'x'\n>",
+    "</div foo='bar'>",
+    "</div\n>",
+    "</ div>",
+    "</>",
+    "</ >",
+    "</3>",
+    "<!-- comment -- with -- dashes -->",
+    "<!--->x-->",
+    "<!-->x-->",
+    "<!---->",
+    "<!--x--!>y-->",
+    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\">",
+    "<!doctype html><html lang=en>",
+    "<!ELEMENT br EMPTY>",
+    "<![CDATA[ x < y ]]>",
+    "<![if !supportLists]>x<![endif]>",
+    "<![foo]>",
+    "<![ cdata>",
+    "<?xml version='1.0'?>",
+    "<script>if (a < b && c > d) document.write('</scr' + 'ipt>');</script>",
+    "<script>var s = '</script>';</script>",
+    "<script type=text/javascript><!--\nx = 1;\n//--></script>",
+    "<style>p > a { color: red }</STYLE>",
+    "<script>unterminated",
+    "<script></script  >after",
+    "<SCRIPT>x</script>",
+    "<scriptx>y</scriptx>",
+    "<p>\r\nline\rtwo\nthree</p>",
+    "<a href=\"&#x6A;avascript:alert(1)\">",
+    "<a title='&amp&lt;&gt'>",
+    "<a title=&quot;x&quot;>",
+    "&#0; &#x80; &#x9f; &#xD800; &#x110000; &#99999999999999999999; &#; &#x;",
+    "&#" + "1" * 5000 + ";",
+    "<p title='" + "&#" + "1" * 5000 + ";'>",
+    "<a\x00b>",
+    "<a b\x00c=d>",
+    "<é>",
+    "<a é=1>",
+    "trailing &",
+    "trailing &am",
+    "trailing &#",
+    "trailing &#x4",
+    "trailing <",
+    "trailing </",
+    "trailing <a href='x",
+    "trailing <!--",
+    "trailing <!",
+    "trailing <?",
+    "trailing <![CDATA[",
+]
+
+
+@stdlib311
+@pytest.mark.parametrize("text", MALFORMED)
+@pytest.mark.parametrize("convert_charrefs", [True, False])
+def test_malformed_markup(text, convert_charrefs):
+    assert_same([text], convert_charrefs)
+    assert_same(split(text, range(0, len(text), 3)), convert_charrefs)
+    assert_same(list(text), convert_charrefs)
