@@ -253,10 +253,11 @@ def test_absent_script_name_or_path_info(present, expected):
 
 
 @stdlib311
-def test_stdlib_trips_over_absent_path_info():
+@pytest.mark.parametrize("absent", ["SCRIPT_NAME", "PATH_INFO"])
+def test_stdlib_trips_over_absent_script_name_or_path_info(absent):
     environ = base_environ()
     environ.update(SCRIPT_NAME="/app")
-    del environ["PATH_INFO"]
+    del environ[absent]
     with pytest.raises(KeyError):
         std_validate.validator(simple_app)(environ, lambda *args: None)
 
