@@ -420,3 +420,24 @@ def test_cgi_handlers_match_stdlib(monkeypatch, script_name, path_info):
 def test_format_date_time_matches_stdlib():
     for timestamp in (0, 784111777, 1700000000.5, 4102444800):
         assert handlers.format_date_time(timestamp) == std_handlers.format_date_time(timestamp)
+
+
+@stdlib311
+def test_flask_application_matches_stdlib():
+    flask = pytest.importorskip("flask")
+    app = flask.Flask("webstd_wsgiref_test")
+
+    @app.route("/path")
+    def index():
+        response = flask.jsonify(answer=42, text="caf\xe9")
+        response.set_cookie("session", "abc", httponly=True)
+        return response
+
+    APPS_BY_NAME["flask"] = app.wsgi_app
+    try:
+        for configuration_name in ("HTTP/1.0 origin", "HTTP/1.1 origin", "CGI gateway"):
+            ours = run(handlers, "flask", configuration_name)
+            assert ours == run(std_handlers, "flask", configuration_name)
+            assert b"Set-Cookie: session=abc; HttpOnly; Path=/" in ours["output"]
+    finally:
+        del APPS_BY_NAME["flask"]

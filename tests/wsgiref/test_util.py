@@ -57,6 +57,8 @@ URI_TABLE = [
     {"wsgi.url_scheme": "http", "HTTP_HOST": "h", "PATH_INFO": "/\u20ac"},
     {"wsgi.url_scheme": "http", "HTTP_HOST": "h", "SCRIPT_NAME": "/s", "QUERY_STRING": ""},
     {"wsgi.url_scheme": "http", "HTTP_HOST": "h"},
+    {"wsgi.url_scheme": "http", "HTTP_HOST": "h", "PATH_INFO": b"/x"},
+    {"wsgi.url_scheme": "http", "HTTP_HOST": "h", "SCRIPT_NAME": b"/x"},
     {"wsgi.url_scheme": "http", "SERVER_NAME": "s"},
     {"HTTP_HOST": "h"},
 ]

@@ -49,6 +49,8 @@ _HTTPS_ON = ("yes", "on", "1")
 def _percent_encode(text: str, safe: frozenset[int]) -> str:
     # A WSGI environ holds "bytes as latin-1" strings (PEP 3333, "Unicode Issues"), so
     # latin-1 recovers the original octets; anything else is not a valid environ string.
+    if not isinstance(text, str):
+        raise TypeError(f"environ URL parts must be str, not {type(text).__name__}")
     octets = text.encode("latin-1")
     return "".join(
         chr(octet) if octet in _UNRESERVED or octet in safe else f"%{octet:02X}" for octet in octets
