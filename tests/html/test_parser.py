@@ -206,3 +206,137 @@ def test_malformed_markup(text, convert_charrefs):
     assert_same([text], convert_charrefs)
     assert_same(split(text, range(0, len(text), 3)), convert_charrefs)
     assert_same(list(text), convert_charrefs)
+
+
+# --- module surface ---------------------------------------------------------------------------
+
+PATTERN_NAMES = [
+    "attrfind_tolerant",
+    "charref",
+    "commentclose",
+    "endendtag",
+    "endtagfind",
+    "entityref",
+    "incomplete",
+    "interesting_normal",
+    "locatestarttagend_tolerant",
+    "piclose",
+    "starttagopen",
+    "tagfind_tolerant",
+]
+
+
+@stdlib311
+def test_public_names_match_the_stdlib():
+    public = {name for name in dir(std_parser) if not name.startswith("_")}
+    assert public <= set(dir(web_parser))
+    assert web_parser.__all__ == std_parser.__all__
+    methods = {name for name in dir(std_parser.HTMLParser) if not name.startswith("_")}
+    # parse_declaration (SGML doctype subsets) is inherited from _markupbase but never called by
+    # HTMLParser; see docs/differences.md.
+    assert methods - set(dir(web_parser.HTMLParser)) == {"parse_declaration"}
+
+
+@stdlib311
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=8).map("".join), st.sampled_from(PATTERN_NAMES))
+def test_public_patterns_match_like_the_stdlib(text, name):
+    ours, theirs = getattr(web_parser, name), getattr(std_parser, name)
+    for start in range(len(text)):
+        expected, got = theirs.match(text, start), ours.match(text, start)
+        assert (got and (got.span(), got.groups())) == (
+            expected and (expected.span(), expected.groups())
+        )
+
+
+# --- behaviour on any Python ------------------------------------------------------------------
+
+
+class Collector(web_parser.HTMLParser):
+    def __init__(self, **kwargs):
+        self.events = []
+        super().__init__(**kwargs)
+
+    def handle_starttag(self, tag, attrs):
+        self.events.append(("start", tag, attrs))
+
+    def handle_endtag(self, tag):
+        self.events.append(("end", tag))
+
+    def handle_data(self, data):
+        self.events.append(("data", data))
+
+    def handle_comment(self, data):
+        self.events.append(("comment", data))
+
+
+def test_basic_events_and_positions():
+    parser = Collector()
+    parser.feed('<DIV Class="a &amp; b" hidden>\nx &lt; y</div>')
+    parser.close()
+    assert parser.events == [
+        ("start", "div", [("class", "a & b"), ("hidden", None)]),
+        ("data", "\nx < y"),
+        ("end", "div"),
+    ]
+    assert parser.getpos() == (2, 14)
+    assert parser.get_starttag_text() == '<DIV Class="a &amp; b" hidden>'
+
+
+def test_script_content_is_raw_text():
+    parser = Collector()
+    parser.feed("<script>if (a<b) s = '</scr' + 'ipt>&amp;';</SCRIPT >")
+    parser.close()
+    assert parser.events == [
+        ("start", "script", []),
+        ("data", "if (a<b) s = '</scr' + 'ipt>&amp;';"),
+        ("end", "script"),
+    ]
+
+
+def test_handler_may_switch_to_cdata_mode():
+    class Textarea(Collector):
+        def handle_starttag(self, tag, attrs):
+            super().handle_starttag(tag, attrs)
+            if tag == "textarea":
+                self.set_cdata_mode(tag)
+
+    parser = Textarea()
+    parser.feed("<textarea><b>x</b></textarea><b>")
+    assert parser.events == [
+        ("start", "textarea", []),
+        ("data", "<b>x</b>"),
+        ("end", "textarea"),
+        ("start", "b", []),
+    ]
+    assert parser.cdata_elem is None
+
+
+def test_incomplete_constructs_wait_for_more_text():
+    parser = Collector()
+    parser.feed("a <a href='x")
+    assert parser.events == [("data", "a ")]
+    assert parser.rawdata == "<a href='x"
+    assert parser.get_starttag_text() is None
+    parser.feed("'>")
+    assert parser.events[-1] == ("start", "a", [("href", "x")])
+    assert parser.lasttag == "a"
+
+
+def test_unknown_marked_section_is_a_bogus_comment():
+    parser = Collector()
+    parser.feed("<![foo]>x")
+    parser.close()
+    assert parser.events == [("comment", "[foo]"), ("data", "x")]
+
+
+def test_reset_forgets_everything():
+    parser = Collector(convert_charrefs=False)
+    parser.feed("<script>x\ny")
+    parser.reset()
+    assert (parser.rawdata, parser.cdata_elem, parser.lasttag, parser.getpos()) == (
+        "",
+        None,
+        "???",
+        (1, 0),
+    )
