@@ -38,7 +38,8 @@ def _field_name(name: object) -> str:
 
 def _field_value(value: object) -> str:
     value = _require_str(value)
-    if _FORBIDDEN_IN_VALUE.search(value):
+    # isprintable() (a fast C scan) is true for nearly every value and rules out all controls.
+    if not value.isprintable() and _FORBIDDEN_IN_VALUE.search(value):
         raise ValueError(f"Invalid header value {value!r}: contains CR, LF or NUL")
     return value
 
