@@ -174,11 +174,12 @@ class MultipartParser:
         self._header_bytes = 0
         self._parts = 0
         self._received = 0
+        self._complete = False
 
     @property
     def complete(self) -> bool:
         """Whether the close-delimiter has been seen."""
-        return self._state == _DONE
+        return self._complete
 
     def feed(self, data: bytes) -> list[Event]:
         """Parse the next chunk of the body; return the events it completes."""
@@ -211,9 +212,8 @@ class MultipartParser:
                 events.append(PartData(self._buffer[start:]))
             events.append(PartEnd())
         self._buffer = b""
-        was_done = self._state == _DONE
         self._state = _DONE
-        if not was_done and not allow_truncated:
+        if not self._complete and not allow_truncated:
             raise TruncatedBodyError("multipart body ended before its close-delimiter")
         return events
 
@@ -248,8 +248,7 @@ class MultipartParser:
         if stripped == self._dash_boundary:
             self._state = _HEADERS
         elif stripped == self._dash_boundary + b"--":
-            self._state = _DONE
-            events.append(BodyEnd())
+            self._end_body(events)
         return True
 
     def _headers(self, events: list[Event]) -> bool:
@@ -328,11 +327,15 @@ class MultipartParser:
             self._buffer = buffer[line_end:]
             self._body_marker = False
             if final:
-                self._state = _DONE
-                events.append(BodyEnd())
+                self._end_body(events)
             else:
                 self._state = _HEADERS
             return True
+
+    def _end_body(self, events: list[Event]) -> None:
+        self._state = _DONE
+        self._complete = True
+        events.append(BodyEnd())
 
     @staticmethod
     def _delimiter_end(buffer: bytes, after: int, eof: bool) -> tuple[int | None, bool]:

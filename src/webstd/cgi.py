@@ -151,6 +151,8 @@ def _parse_qsl(
             raise TooManyFieldsError("Max number of fields exceeded")
     if not separator or not isinstance(separator, str | bytes):
         raise ValueError("Separator must be of type string or bytes.")
+    if not qs:
+        return []
     pairs = []
     for field in qs.split(separator):
         if not field and not strict_parsing:
