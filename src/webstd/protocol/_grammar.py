@@ -27,6 +27,11 @@ FORBIDDEN_IN_TARGET = re.compile(r"[\x00-\x20\x7f]")
 # removes the disagreement between parsers that smuggling attacks rely on.
 BAD_HEAD_CHARACTER = re.compile(r"\r(?!\n)|(?<!\r)\n|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# RFC 9110 section 9.1: a method is a case-sensitive token. Every registered method is upper-case;
+# webstd, like gunicorn, refuses methods with lower-case letters (a request "get / HTTP/1.1" is a
+# client bug or a probe, and answering it as GET would hide that).
+LOWER_CASE = re.compile(r"[a-z]")
+
 # RFC 9112 section 3: request-line = method SP request-target SP HTTP-version.
 # Exactly one SP between the parts; the target holds no white space or control characters
 # (obs-text is allowed in the target: RFC 3986 says nothing of it, but real clients send it).
@@ -39,7 +44,14 @@ LOOKS_LIKE_VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 STATUS_LINE = re.compile(r"(HTTP/[0-9]\.[0-9]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?")
 
 # RFC 9112 section 3.2: the four forms of request-target.
-ABSOLUTE_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*([^#]*)")
+# absolute-form = absolute-URI (RFC 3986 section 4.3): scheme "://" [ userinfo "@" ] host [ ":" port ]
+# path-abempty [ "?" query ]. The authority is checked closely, since proxies route on it.
+_UNRESERVED_SUB_DELIMS = r"A-Za-z0-9\-._~%!$&'()*+,;="
+ABSOLUTE_FORM = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.\-]*://(?:[{_UNRESERVED_SUB_DELIMS}:]*@)?"
+    rf"(?:\[[0-9A-Fa-f:.]+\]|[{_UNRESERVED_SUB_DELIMS}]*)(?::[0-9]*)?"
+    r"(?:[/?][^\x00-\x20\x7f]*)?"
+)
 AUTHORITY_FORM = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:]+):([0-9]{1,5})")
 
 # RFC 9112 section 7.1: chunk-size is 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS
@@ -61,13 +73,12 @@ KNOWN_TRANSFER_CODINGS = frozenset(
 
 # RFC 9110 section 6.5.1: fields a sender must not put in a trailer section, because a recipient
 # could only act on them once the body has already been processed. Receiving one is an error.
+# webstd refuses the ones that would change how the message is framed or routed; the others are
+# kept as trailers, never merged into the header section.
 FORBIDDEN_TRAILERS = frozenset(
     {
-        "transfer-encoding", "content-length", "host", "trailer", "te", "content-encoding",
-        "content-type", "content-range", "expect", "max-forwards", "cache-control", "pragma",
-        "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
-        "if-range", "authorization", "proxy-authorization", "www-authenticate",
-        "proxy-authenticate", "set-cookie", "cookie", "connection", "keep-alive", "upgrade",
+        "transfer-encoding", "content-length", "host", "trailer", "te", "connection",
+        "keep-alive", "upgrade",
     }
 )
 

@@ -75,11 +75,20 @@ def _content_length(values: list[str]) -> int:
 
 
 def _transfer_codings(headers: Headers) -> list[str]:
-    """The transfer codings, lower-cased, without parameters; unknown ones raise 501."""
-    codings = [element.partition(";")[0].strip(" \t") for element in headers.get_tokens("transfer-encoding")]
+    """The transfer codings, lower-cased, without parameters; unknown ones raise 501.
+
+    A Transfer-Encoding of nothing but "identity" (a no-op coding that RFC 2616 had) is treated as
+    absent, so the message is framed by its Content-Length, as gunicorn and nginx do.
+    """
+    codings = [
+        element.partition(";")[0].strip(" \t")
+        for element in headers.get_tokens("transfer-encoding")
+    ]
     for coding in codings:
         if coding not in grammar.KNOWN_TRANSFER_CODINGS:
             raise UnsupportedTransferCoding(f"unsupported transfer coding {coding[:40]!r}")
+    if all(coding == "identity" for coding in codings):
+        return []
     return codings
 
 
@@ -202,12 +211,13 @@ class RequestParser(_Parser):
     section 3.2 requires of a server. A proxy sees absolute-form targets and may turn it off.
     """
 
-    __slots__ = ("require_host", "_pause_after")
+    __slots__ = ("require_host", "_pause_after", "_empty_lines")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, *, require_host: bool = True) -> None:
         super().__init__(limits)
         self.require_host = require_host
         self._pause_after = False
+        self._empty_lines = 0
 
     def resume(self) -> None:
         """Goes back to reading HTTP after a CONNECT or Upgrade request that was refused."""
@@ -222,10 +232,9 @@ class RequestParser(_Parser):
 
     def _skip_empty_lines(self) -> None:
         buffer = self._buffer
-        skipped = 0
         while buffer[:2] == b"\r\n":
-            skipped += 1
-            if skipped > self.limits.max_leading_empty_lines:
+            self._empty_lines += 1
+            if self._empty_lines > self.limits.max_leading_empty_lines:
                 raise BadRequestLine("too many empty lines before the request line")
             del buffer[:2]
 
@@ -233,10 +242,13 @@ class RequestParser(_Parser):
         return RequestLineTooLong(f"request line longer than {self.limits.max_request_line} bytes")
 
     def _head(self, first_line: str, headers: Headers) -> Request:
+        self._empty_lines = 0
         match = _request_line(first_line)
         if match is None:
             raise self._diagnose_request_line(first_line)
         method, target, version_text = match.groups()
+        if grammar.LOWER_CASE.search(method) is not None:
+            raise InvalidMethod(f"method {method[:40]!r} is not upper-case")
         version = _SPOKEN_VERSIONS.get(version_text)
         if version is None:
             raise UnsupportedVersion(f"unsupported HTTP version {version_text!r}")
@@ -262,16 +274,15 @@ class RequestParser(_Parser):
         if "upgrade" in connection and "upgrade" in headers:
             request.upgrade = headers.get("upgrade")
 
-        transfer_encoding = headers.get_all("transfer-encoding")
+        codings = _transfer_codings(headers)
         content_length = headers.get_all("content-length")
-        if transfer_encoding:
+        if codings:
             if content_length:
                 raise ConflictingFraming("both Content-Length and Transfer-Encoding")
             if version == "1.0":
                 # RFC 9112 section 6.1: HTTP/1.0 has no chunked coding; the framing is faulty.
                 raise InvalidTransferEncoding("Transfer-Encoding in an HTTP/1.0 request")
-            codings = _transfer_codings(headers)
-            if not codings or codings[-1] != "chunked" or codings.count("chunked") != 1:
+            if codings[-1] != "chunked" or codings.count("chunked") != 1:
                 raise InvalidTransferEncoding("Transfer-Encoding must end with chunked, once")
             request.body_kind = BodyKind.CHUNKED
         elif content_length:
@@ -374,13 +385,12 @@ class ResponseParser(_Parser):
     @staticmethod
     def _response_framing(headers: Headers) -> tuple[BodyKind, int | None]:
         """RFC 9112 section 6.3, items 3 to 8, for a response that may have a body."""
-        transfer_encoding = headers.get_all("transfer-encoding")
+        codings = _transfer_codings(headers)
         content_length = headers.get_all("content-length")
-        if transfer_encoding:
+        if codings:
             if content_length:
                 raise ConflictingFraming("both Content-Length and Transfer-Encoding", 502)
-            codings = _transfer_codings(headers)
-            if codings and codings[-1] == "chunked":
+            if codings[-1] == "chunked":
                 if codings.count("chunked") != 1:
                     raise InvalidTransferEncoding("chunked applied more than once", 502)
                 return BodyKind.CHUNKED, None
