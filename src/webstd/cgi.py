@@ -36,6 +36,7 @@ from webstd._multipart import (
     is_valid_boundary,
     parse_options_header,
 )
+from webstd.urllib.parse import parse_qs, parse_qsl
 
 __all__ = [
     "MiniFieldStorage",
@@ -119,23 +120,10 @@ def closelog() -> None:
 log = initlog
 
 
-# --- Query strings ---------------------------------------------------------------------------
-
-# RFC 3986 section 2.1: a run of percent-encoded octets; they are decoded together so that a
-# multi-byte UTF-8 sequence becomes one character.
-PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# --- Module-level parsing functions ----------------------------------------------------------
 
 
-def _unquote_plus(text: str, encoding: str, errors: str) -> str:
-    text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    return PERCENT_RUN.sub(
-        lambda match: bytes.fromhex(match.group().replace("%", "")).decode(encoding, errors), text
-    )
-
-
-def _parse_qsl(
+def _parse_fields(
     qs: str,
     keep_blank_values: Any,
     strict_parsing: Any,
@@ -144,43 +132,10 @@ def _parse_qsl(
     max_num_fields: int | None,
     separator: str,
 ) -> list[tuple[str, str]]:
-    """application/x-www-form-urlencoded (WHATWG URL, section 5.1), as urllib.parse.parse_qsl."""
-    if max_num_fields is not None:
-        fields = 1 + qs.count(separator) if qs else 0
-        if max_num_fields < fields:
-            raise TooManyFieldsError("Max number of fields exceeded")
-    if not separator or not isinstance(separator, str | bytes):
-        raise ValueError("Separator must be of type string or bytes.")
-    if not qs:
-        return []
-    pairs = []
-    for field in qs.split(separator):
-        if not field and not strict_parsing:
-            continue
-        name, equals, value = field.partition("=")
-        if not equals:
-            if strict_parsing:
-                raise ValueError(f"bad query field: {field!r}")
-            if not keep_blank_values:
-                continue
-        if value or keep_blank_values:
-            pairs.append(
-                (_unquote_plus(name, encoding, errors), _unquote_plus(value, encoding, errors))
-            )
-    return pairs
-
-
-def _parse_qs(qs: str, keep_blank_values: Any, strict_parsing: Any, encoding: str,
-              separator: str) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = {}
-    for name, value in _parse_qsl(
-        qs, keep_blank_values, strict_parsing, encoding, "replace", None, separator
-    ):
-        result.setdefault(name, []).append(value)
-    return result
-
-
-# --- Module-level parsing functions ----------------------------------------------------------
+    """parse_qsl, with the specific error for too many fields."""
+    if max_num_fields is not None and max_num_fields < (1 + qs.count(separator) if qs else 0):
+        raise TooManyFieldsError("Max number of fields exceeded")
+    return parse_qsl(qs, keep_blank_values, strict_parsing, encoding, errors, None, separator)
 
 
 def parse_header(line: str) -> tuple[str, dict[str, str]]:
@@ -232,7 +187,7 @@ def parse(
     else:
         qs = sys.argv[1] if sys.argv[1:] else ""
         environ["QUERY_STRING"] = qs
-    return _parse_qs(qs, keep_blank_values, strict_parsing, encoding, separator)
+    return parse_qs(qs, keep_blank_values, strict_parsing, encoding=encoding, separator=separator)
 
 
 def parse_multipart(
@@ -669,7 +624,7 @@ class FieldStorage:
             qs += "&" + self.qs_on_post
         self.list = [
             MiniFieldStorage(name, value)
-            for name, value in _parse_qsl(
+            for name, value in _parse_fields(
                 qs,
                 self.keep_blank_values,
                 self.strict_parsing,
@@ -690,7 +645,7 @@ class FieldStorage:
         if self.qs_on_post:
             self.list.extend(
                 MiniFieldStorage(name, value)
-                for name, value in _parse_qsl(
+                for name, value in _parse_fields(
                     self.qs_on_post,
                     self.keep_blank_values,
                     self.strict_parsing,
