@@ -378,3 +378,10 @@ def test_public_names():
     assert issubclass(ours.LoadError, OSError)
     assert ours.CookieJar.__module__ == "webstd.http.cookiejar"
     assert time.time() > NOW  # the frozen clock above did not leak
+
+
+def test_iso2time_fractional_seconds_deviation():
+    # docs/differences.md: the stdlib raises ValueError here.
+    with pytest.raises(ValueError):
+        std.iso2time("1994-02-03 14:15:29.5 -0100")
+    assert ours.iso2time("1994-02-03 14:15:29.5 -0100") == 760288529.5
