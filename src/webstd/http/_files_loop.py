@@ -1,0 +1,529 @@
+"""The event loop behind ``webstd serve``: one thread, epoll, non-blocking sockets, sendfile.
+
+It owns connections: accepting, TLS handshakes, reading bytes into a
+:class:`webstd.protocol.RequestParser` (the one HTTP parser), writing replies, keep-alive,
+idle timeouts, and the Common Log Format access log. What to answer is
+:class:`webstd.http._files.FileService`'s decision; this module only moves bytes.
+
+Why a loop and not a thread per connection: a static file server spends its time in small
+replies, and a thread switch plus a handler object per request costs more than the reply. Here a
+request costs one recv, one parse, one dict lookup and one send when the file is small: replies
+of files up to ``SMALL_FILE`` bytes are kept whole (head fields and body) in a cache keyed by the
+target and revalidated with one ``os.stat`` against (size, mtime_ns, inode) on every hit; the
+path resolution behind an entry (symlink checks included) is redone at least every
+``RESOLVE_TTL`` seconds. Larger bodies go out with ``os.sendfile`` (plain sockets) or through
+``pread`` (TLS), in order, with backpressure: a connection reads no further request while its
+previous reply is still being written.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import ssl
+import sys
+import time
+from collections import deque
+
+from webstd.http._dates import format_http_date
+from webstd.http._files import FileService
+from webstd.http._files_reply import Reply, error_reply
+from webstd.http._files_upload import UploadError, UploadSink
+from webstd.protocol import (
+    CONNECTION_CLOSED,
+    NEED_DATA,
+    BodyKind,
+    Data,
+    EndOfMessage,
+    RemoteProtocolError,
+    Request,
+)
+from webstd.protocol.parser import RequestParser
+from webstd.protocol.serialize import check_field
+
+__all__ = ["StaticServer"]
+
+SMALL_FILE = 64 * 1024
+CACHE_ENTRIES = 2048
+RESOLVE_TTL = 1.0
+IDLE_TIMEOUT = 60.0
+# After an error reply whose request body was left unread, how long to drain it before closing
+# (closing with unread bytes would make the kernel reset the connection and lose the reply).
+LINGER = 2.0
+RECV_SIZE = 256 * 1024
+SENDFILE_CHUNK = 1 << 30
+SERVER_NAME = "webstd"
+# Request fields that make a reply differ from the cached one.
+_UNCACHEABLE_FIELDS = frozenset(
+    ("range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range")
+)
+_EPOLLIN, _EPOLLOUT = select.EPOLLIN, select.EPOLLOUT
+_WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError)
+
+
+class _FileSlice:
+    __slots__ = ("file", "offset", "remaining", "last")
+
+    def __init__(self, file, offset: int, remaining: int, last: bool) -> None:
+        self.file, self.offset, self.remaining, self.last = file, offset, remaining, last
+
+
+class _Connection:
+    __slots__ = ("sock", "fd", "host", "parser", "out", "tls", "handshaking", "keep_alive",
+                 "closing", "lingering", "sink", "request_line", "last_active", "writing",
+                 "http10")  # fmt: skip
+
+    def __init__(self, sock: socket.socket, host: str, tls: bool) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.host = host
+        self.parser = RequestParser()
+        self.out: deque = deque()
+        self.tls = tls
+        self.handshaking = tls
+        self.keep_alive = True
+        self.closing = False
+        self.lingering = False
+        self.sink: UploadSink | None = None
+        self.request_line = "-"
+        self.last_active = time.monotonic()
+        self.writing = False
+        self.http10 = False
+
+
+class _CacheEntry:
+    __slots__ = ("path", "identity", "expires", "status_line", "fields", "body", "length")
+
+    def __init__(self, path, identity, expires, status_line, fields, body, length) -> None:
+        self.path, self.identity, self.expires = path, identity, expires
+        self.status_line, self.fields, self.body, self.length = status_line, fields, body, length
+
+
+class StaticServer:
+    """Serves ``service`` on the listening socket ``listener`` until :meth:`shutdown`.
+
+    ``protocol`` is the version the status line names: with "HTTP/1.0" every connection
+    closes after one reply, as the stdlib's server does by default.
+    """
+
+    def __init__(self, listener: socket.socket, service: FileService, *,
+                 ssl_context: ssl.SSLContext | None = None, protocol: str = "HTTP/1.1",
+                 log=None) -> None:  # fmt: skip
+        self.listener = listener
+        self.service = service
+        self.ssl_context = ssl_context
+        self.protocol = protocol
+        self.http11 = protocol == "HTTP/1.1"
+        self.log = sys.stderr if log is None else log
+        self.connections: dict[int, _Connection] = {}
+        self.cache: dict[tuple[str, str | None], _CacheEntry] = {}
+        self._log_lines: list[str] = []
+        self._date_second = -1
+        self._date = b""
+        self._log_time = ""
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._stopping = False
+        self._epoll: select.epoll | None = None
+
+    # Life cycle ---------------------------------------------------------------------------------
+    def serve_forever(self) -> None:
+        listener = self.listener
+        listener.setblocking(False)
+        self._epoll = epoll = select.epoll()
+        epoll.register(listener.fileno(), _EPOLLIN)
+        epoll.register(self._wake_r.fileno(), _EPOLLIN)
+        listen_fd, wake_fd = listener.fileno(), self._wake_r.fileno()
+        connections = self.connections
+        next_sweep = time.monotonic() + 1.0
+        try:
+            while not self._stopping:
+                for fd, mask in epoll.poll(1.0):
+                    if fd == listen_fd:
+                        self._accept()
+                        continue
+                    if fd == wake_fd:
+                        continue
+                    conn = connections.get(fd)
+                    if conn is None:
+                        continue
+                    if mask & _EPOLLOUT:
+                        self._on_writable(conn)
+                    if mask & ~_EPOLLOUT and fd in connections:
+                        self._on_readable(conn)
+                if self._log_lines:
+                    self._flush_log()
+                now = time.monotonic()
+                if now >= next_sweep:
+                    self._sweep(now)
+                    next_sweep = now + 1.0
+        finally:
+            for conn in list(connections.values()):
+                self._close(conn)
+            self._flush_log()
+            epoll.close()
+
+    def shutdown(self) -> None:
+        """Stops :meth:`serve_forever` (from another thread or a signal handler)."""
+        self._stopping = True
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def server_close(self) -> None:
+        self.listener.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _sweep(self, now: float) -> None:
+        for conn in list(self.connections.values()):
+            limit = LINGER if conn.lingering else IDLE_TIMEOUT
+            if now - conn.last_active > limit:
+                self._close(conn)
+
+    # Connections --------------------------------------------------------------------------------
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, address = self.listener.accept()
+            except _WOULD_BLOCK:
+                return
+            except OSError:
+                return  # EMFILE and friends: try again on the next readiness event
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.ssl_context is not None:
+                try:
+                    sock = self.ssl_context.wrap_socket(
+                        sock, server_side=True, do_handshake_on_connect=False
+                    )
+                except (OSError, ValueError):
+                    sock.close()
+                    continue
+            conn = _Connection(sock, address[0], self.ssl_context is not None)
+            self.connections[conn.fd] = conn
+            self._epoll.register(conn.fd, _EPOLLIN)
+
+    def _close(self, conn: _Connection) -> None:
+        if self.connections.pop(conn.fd, None) is None:
+            return
+        if conn.sink is not None:
+            conn.sink.abort()
+            conn.sink = None
+        for item in conn.out:
+            if type(item) is _FileSlice and item.last:
+                item.file.close()
+        conn.out.clear()
+        try:
+            self._epoll.unregister(conn.fd)
+        except OSError:
+            pass
+        conn.sock.close()
+
+    def _handshake(self, conn: _Connection) -> bool:
+        try:
+            conn.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            self._want_write(conn, False)
+            return False
+        except ssl.SSLWantWriteError:
+            self._want_write(conn, True)
+            return False
+        except (ssl.SSLError, OSError):
+            self._close(conn)
+            return False
+        conn.handshaking = False
+        self._want_write(conn, False)
+        return True
+
+    def _want_write(self, conn: _Connection, writing: bool) -> None:
+        if conn.writing != writing and conn.fd in self.connections:
+            conn.writing = writing
+            self._epoll.modify(conn.fd, _EPOLLIN | _EPOLLOUT if writing else _EPOLLIN)
+
+    def _on_readable(self, conn: _Connection) -> None:
+        if conn.handshaking and not self._handshake(conn):
+            return
+        conn.last_active = time.monotonic()
+        while True:
+            try:
+                data = conn.sock.recv(RECV_SIZE)
+            except _WOULD_BLOCK:
+                break
+            except OSError:
+                self._close(conn)
+                return
+            if conn.lingering:
+                if not data:
+                    self._close(conn)
+                    return
+                continue
+            if data:
+                conn.parser.feed(data)
+            else:
+                conn.parser.feed_eof()
+            # A TLS record may hold more than recv returned: epoll will not tell us about it.
+            if not (conn.tls and data and conn.sock.pending()):
+                break
+        if not conn.lingering:
+            self._process(conn)
+
+    def _on_writable(self, conn: _Connection) -> None:
+        if conn.handshaking:
+            if self._handshake(conn):
+                self._on_readable(conn)
+            return
+        conn.last_active = time.monotonic()
+        if self._flush(conn):
+            self._after_flush(conn)
+
+    def _after_flush(self, conn: _Connection) -> None:
+        """All queued bytes are out: close, linger, or read the next request."""
+        if conn.closing:
+            if conn.lingering:
+                return
+            if conn.parser.in_message and not conn.tls:
+                # Unread request body: stop sending, drain for a while, then close.
+                conn.lingering = True
+                try:
+                    conn.sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    self._close(conn)
+                return
+            self._close(conn)
+            return
+        self._process(conn)
+
+    # Requests -----------------------------------------------------------------------------------
+    def _process(self, conn: _Connection) -> None:
+        parser = conn.parser
+        while conn.fd in self.connections and not conn.closing:
+            if conn.out:
+                if not self._flush(conn):
+                    return
+                continue
+            try:
+                event = parser.next_event()
+            except RemoteProtocolError as error:
+                if conn.sink is not None:
+                    conn.sink.abort()
+                    conn.sink = None
+                if parser.in_message or not parser.eof:
+                    self._send(conn, error_reply(error.status_code, str(error), close=True))
+                else:
+                    self._close(conn)
+                return
+            kind = type(event)
+            if kind is Request:
+                self._request(conn, event)
+            elif kind is Data:
+                if conn.sink is not None:
+                    self._feed(conn, event.data)
+            elif kind is EndOfMessage:
+                if conn.sink is not None:
+                    sink, conn.sink = conn.sink, None
+                    try:
+                        reply = sink.finish()
+                    except UploadError as error:
+                        reply = error.reply
+                    self._send(conn, reply)
+            elif event is NEED_DATA:
+                return
+            elif event is CONNECTION_CLOSED:
+                self._close(conn)
+                return
+            else:  # PAUSED: CONNECT or Upgrade, which a file server does not do
+                self._send(conn, error_reply(501, "Not a tunnel.", close=True))
+                return
+        if conn.fd in self.connections and conn.out:
+            self._flush(conn)
+
+    def _feed(self, conn: _Connection, data: bytes) -> None:
+        try:
+            conn.sink.feed(data)
+        except UploadError as error:
+            conn.sink = None
+            self._send(conn, error.reply)
+
+    def _request(self, conn: _Connection, request: Request) -> None:
+        method, target = request.method, request.target
+        conn.request_line = f"{method} {target} {request.version}".replace('"', '\\"')
+        conn.keep_alive = request.keep_alive and self.http11
+        conn.http10 = request.http_version == "1.0"
+        if method in ("PUT", "POST"):
+            length = request.content_length if request.body_kind is BodyKind.LENGTH else None
+            result = self.service.begin_upload(method, target, request.headers.get, length)
+            if isinstance(result, Reply):
+                if request.body_kind is BodyKind.NONE:
+                    result.close = False
+                self._send(conn, result)
+            else:
+                conn.sink = result
+                if request.expect_continue:
+                    conn.out.append(f"{self.protocol} 100 Continue\r\n\r\n".encode())
+            return
+        headers = request.headers
+        if method == "GET" or method == "HEAD":
+            accept = headers.get("accept-encoding")
+            entry = self.cache.get((target, accept))
+            if entry is not None and self._fresh(entry) and not any(
+                name.lower() in _UNCACHEABLE_FIELDS for name in headers.keys()
+            ) and self.service.authorized(headers.get):
+                self._send_cached(conn, entry, method == "HEAD")
+                return
+            reply = self.service.respond(method, target, headers.get)
+            if reply.cache_stat is not None and reply.length <= SMALL_FILE and method == "GET":
+                self._remember(target, accept, reply, headers)
+        else:
+            reply = self.service.respond(method, target, headers.get)
+        self._send(conn, reply)
+
+    # The small-file cache -----------------------------------------------------------------------
+    def _fresh(self, entry: _CacheEntry) -> bool:
+        if time.monotonic() > entry.expires:
+            return False
+        try:
+            info = os.stat(entry.path)
+        except OSError:
+            return False
+        return (info.st_size, info.st_mtime_ns, info.st_ino) == entry.identity
+
+    def _remember(self, target: str, accept: str | None, reply: Reply, headers) -> None:
+        if any(name.lower() in _UNCACHEABLE_FIELDS for name in headers.keys()):
+            return
+        info = reply.cache_stat
+        body = os.pread(reply.file.fileno(), reply.length, 0) if reply.length else b""
+        if len(body) != reply.length:
+            return
+        if len(self.cache) >= CACHE_ENTRIES:
+            self.cache.clear()
+        self.cache[(target, accept)] = _CacheEntry(
+            reply.file.name, (info.st_size, info.st_mtime_ns, info.st_ino),
+            time.monotonic() + RESOLVE_TTL,
+            f"{self.protocol} {reply.status} {reply.reason}\r\nServer: {SERVER_NAME}\r\nDate: ".encode(),
+            self._fields(reply.headers), body, reply.length,
+        )  # fmt: skip
+
+    def _send_cached(self, conn: _Connection, entry: _CacheEntry, head_only: bool) -> None:
+        head = entry.status_line + self._http_date() + b"\r\n" + entry.fields
+        head += self._connection_field(conn) + b"\r\n"
+        conn.out.append(head if head_only else head + entry.body)
+        self._log(conn, 200, entry.length)
+
+    # Writing ------------------------------------------------------------------------------------
+    @staticmethod
+    def _fields(headers: list[tuple[str, str]]) -> bytes:
+        lines = []
+        for name, value in headers:
+            check_field(name, value)
+            lines.append(f"{name}: {value}\r\n")
+        return "".join(lines).encode("latin-1")
+
+    def _connection_field(self, conn: _Connection) -> bytes:
+        if not conn.keep_alive:
+            return b"Connection: close\r\n"
+        # An HTTP/1.0 client keeps the connection only when told so (RFC 9112 section 9.3).
+        return b"Connection: keep-alive\r\n" if conn.http10 else b""
+
+    def _send(self, conn: _Connection, reply: Reply) -> None:
+        if reply.close:
+            conn.keep_alive = False
+        head = (
+            f"{self.protocol} {reply.status} {reply.reason}\r\nServer: {SERVER_NAME}\r\nDate: "
+        ).encode() + self._http_date() + b"\r\n" + self._fields(reply.headers)
+        head += self._connection_field(conn) + b"\r\n"
+        out = conn.out
+        out.append(head)
+        pieces = reply.body
+        last_slice = max((i for i, p in enumerate(pieces) if type(p) is tuple), default=-1)
+        for index, piece in enumerate(pieces):
+            if type(piece) is tuple:
+                out.append(_FileSlice(reply.file, piece[0], piece[1], index == last_slice))
+            else:
+                out.append(piece)
+        if last_slice < 0:
+            reply.close_file()
+        if not conn.keep_alive:
+            conn.closing = True
+        self._log(conn, reply.status, reply.length)
+
+    def _flush(self, conn: _Connection) -> bool:
+        """Writes what it can; True when everything queued is out."""
+        out, sock = conn.out, conn.sock
+        while out:
+            item = out[0]
+            if type(item) is _FileSlice:
+                try:
+                    if conn.tls:
+                        data = os.pread(item.file.fileno(), min(item.remaining, RECV_SIZE), item.offset)
+                        sent = sock.send(data) if data else 0
+                    else:
+                        sent = os.sendfile(conn.fd, item.file.fileno(), item.offset,
+                                           min(item.remaining, SENDFILE_CHUNK))  # fmt: skip
+                except _WOULD_BLOCK:
+                    self._want_write(conn, True)
+                    return False
+                except OSError:
+                    self._close(conn)
+                    return False
+                if sent == 0:  # the file shrank under us: the framing cannot be kept
+                    self._close(conn)
+                    return False
+                item.offset += sent
+                item.remaining -= sent
+                if item.remaining:
+                    continue
+                out.popleft()
+                if item.last:
+                    item.file.close()
+                continue
+            if len(out) > 1 and type(out[1]) is not _FileSlice and len(item) < RECV_SIZE:
+                # Join the small pieces of a multipart body into one send.
+                out.popleft()
+                out[0] = bytes(item) + bytes(out[0])
+                continue
+            try:
+                sent = sock.send(item)
+            except _WOULD_BLOCK:
+                self._want_write(conn, True)
+                return False
+            except OSError:
+                self._close(conn)
+                return False
+            if sent < len(item):
+                out[0] = memoryview(item)[sent:]
+                self._want_write(conn, True)
+                return False
+            out.popleft()
+        self._want_write(conn, False)
+        if conn.closing:
+            self._after_flush(conn)
+            return False
+        return True
+
+    # Dates and the access log -------------------------------------------------------------------
+    def _http_date(self) -> bytes:
+        now = time.time()
+        second = int(now)
+        if second != self._date_second:
+            self._date_second = second
+            self._date = format_http_date(second).encode()
+            self._log_time = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(second))
+        return self._date
+
+    def _log(self, conn: _Connection, status: int, length: int) -> None:
+        # Common Log Format: host ident authuser [date] "request-line" status bytes
+        self._http_date()
+        self._log_lines.append(
+            f'{conn.host} - - [{self._log_time}] "{conn.request_line}" {status} '
+            f"{length if length else '-'}\n"
+        )
+
+    def _flush_log(self) -> None:
+        lines, self._log_lines = self._log_lines, []
+        try:
+            self.log.write("".join(lines))
+            self.log.flush()
+        except (OSError, ValueError):
+            pass
