@@ -16,9 +16,7 @@ __all__ = ["escape", "unescape"]
 
 # "&" followed by a decimal reference, a hexadecimal reference or up to 32 characters that may
 # form a name (a name never holds whitespace, "<", "&", "#" or ";"), each with an optional ";".
-_REFERENCE = re.compile(
-    r"&(?:#([0-9]+);?|#[xX]([0-9a-fA-F]+);?|([^\t\n\f <&#;]{1,32};?))"
-)
+_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 # Legacy references such as "&amp" are recognised without their semicolon, also as a prefix of a
 # longer run ("&notit;" is "¬it;"); the longest of those names bounds the prefix search.
@@ -78,13 +76,30 @@ def _named_reference(name: str) -> str:
     return "&" + name
 
 
+def _decode_reference(reference: str) -> str:
+    if reference[1] != "#":
+        return _named_reference(reference[1:])
+    if reference[2] in "xX":
+        return _numeric_reference(reference[3:].rstrip(";"), 16)
+    return _numeric_reference(reference[2:].rstrip(";"), 10)
+
+
+class _DecodedReferences(dict[str, str]):
+    """Reference text -> decoded text, filled on first use; pages repeat the same few."""
+
+    def __missing__(self, reference: str) -> str:
+        text = _decode_reference(reference)
+        if len(self) < _CACHE_LIMIT:
+            self[reference] = text
+        return text
+
+
+_CACHE_LIMIT = 4096
+_DECODED = _DecodedReferences()
+
+
 def _replace_reference(match: re.Match[str]) -> str:
-    decimal, hexadecimal, name = match.groups()
-    if name is not None:
-        return _named_reference(name)
-    if decimal is not None:
-        return _numeric_reference(decimal, 10)
-    return _numeric_reference(hexadecimal, 16)
+    return _DECODED[match.group()]
 
 
 def unescape(s: str) -> str:

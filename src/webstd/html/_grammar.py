@@ -74,12 +74,16 @@ def _fast_attribute(group: str) -> str:
     )
 
 
-# A whole start tag: name, the attribute run (split again by FAST_ATTRIBUTE), and "/" for "/>".
-FAST_START_TAG = re.compile(
+_FAST_START_TAG = (
     f"<([a-zA-Z][^\\s/>\\x00]*+)((?:{_fast_attribute('(?:')})*+){_ASCII_SPACE}*+(/?)>"
 )
+_FAST_END_TAG = f"</([a-zA-Z][-.a-zA-Z0-9:_]*+){_ASCII_SPACE}*+>"
+# A run of text, then a well-formed start tag (groups: name, the attribute run to split again
+# with FAST_ATTRIBUTE, "/" for "/>") or end tag (group: name), if one is there.  The first form
+# is for decoded text (stops at "<"), the second for raw text (stops at "<" or "&").
+TEXT_THEN_TAG = re.compile(f"([^<]*+)(?:{_FAST_START_TAG}|{_FAST_END_TAG})?")
+RAW_TEXT_THEN_TAG = re.compile(f"([^<&]*+)(?:{_FAST_START_TAG}|{_FAST_END_TAG})?")
 # Groups: name, "=" when a value follows, the value as written (quotes included).
 FAST_ATTRIBUTE = re.compile(_fast_attribute("("))
-FAST_END_TAG = re.compile(f"</([a-zA-Z][-.a-zA-Z0-9:_]*+){_ASCII_SPACE}*+>")
 # The end tag that closes a CDATA content element such as <script>.
 CDATA_END_TEMPLATE = r"</\s*{}\s*>"

@@ -36,13 +36,14 @@ from webstd.html._grammar import (
 
 __all__ = ["HTMLParser"]
 
-_FAST_START_TAG = _grammar.FAST_START_TAG.match
-_FAST_END_TAG = _grammar.FAST_END_TAG.match
+_TEXT_THEN_TAG = _grammar.TEXT_THEN_TAG.match
+_RAW_TEXT_THEN_TAG = _grammar.RAW_TEXT_THEN_TAG.match
 _FAST_ATTRIBUTES = _grammar.FAST_ATTRIBUTE.findall
 _REFERENCE_END = _grammar.REFERENCE_END.search
 _REFERENCE_LOOKBEHIND = _grammar.REFERENCE_LOOKBEHIND
 # After "<name", one of these means the tag may continue in the next feed().
 _TAG_MAY_CONTINUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
+_QUOTES = ("'", '"')
 _CDATA_END: dict[str, re.Pattern[str]] = {}
 
 
@@ -75,8 +76,9 @@ class HTMLParser:
         self.lasttag = "???"
         self.interesting = interesting_normal
         self.cdata_elem: str | None = None
-        self.lineno = 1
-        self.offset = 0
+        self._line = 1
+        self._column = 0
+        self._counted = self._cursor = 0
 
     def feed(self, data: str) -> None:
         """Process as much of data (added to what is buffered) as can be decided on."""
@@ -89,7 +91,8 @@ class HTMLParser:
 
     def getpos(self) -> tuple[int, int]:
         """(line number from 1, column from 0) of the start of the construct being reported."""
-        return self.lineno, self.offset
+        self._count_lines()
+        return self._line, self._column
 
     def get_starttag_text(self) -> str | None:
         """The source text of the most recently opened start tag."""
@@ -108,16 +111,52 @@ class HTMLParser:
         self.interesting = interesting_normal
         self.cdata_elem = None
 
+    # Positions are counted lazily: the loop only moves _cursor (the index in rawdata of the
+    # construct being reported); newlines are counted up to it when a position is asked for.
+    # (_line, _column) is the position of index _counted.
+    _line = 1
+    _column = 0
+    _counted = 0
+    _cursor = 0
+
+    def _count_lines(self) -> None:
+        start, stop = self._counted, self._cursor
+        if start < stop:
+            rawdata = self.rawdata
+            newlines = rawdata.count("\n", start, stop)
+            if newlines:
+                self._line += newlines
+                self._column = stop - rawdata.rindex("\n", start, stop) - 1
+            else:
+                self._column += stop - start
+            self._counted = stop
+
+    @property
+    def lineno(self) -> int:
+        self._count_lines()
+        return self._line
+
+    @lineno.setter
+    def lineno(self, value: int) -> None:
+        self._count_lines()
+        self._line = value
+
+    @property
+    def offset(self) -> int:
+        self._count_lines()
+        return self._column
+
+    @offset.setter
+    def offset(self, value: int) -> None:
+        self._count_lines()
+        self._column = value
+
     def updatepos(self, i: int, j: int) -> int:
         """Move the reported position over rawdata[i:j]; return j."""
+        self._count_lines()
         if i < j:
-            rawdata = self.rawdata
-            newlines = rawdata.count("\n", i, j)
-            if newlines:
-                self.lineno += newlines
-                self.offset = j - rawdata.rindex("\n", i, j) - 1
-            else:
-                self.offset += j - i
+            self._counted, self._cursor = i, j
+            self._count_lines()
         return j
 
     # --- the event loop -------------------------------------------------------------------
@@ -128,17 +167,22 @@ class HTMLParser:
         i = 0
         n = len(rawdata)
         while i < n:
-            # Text runs up to the next construct.
+            # Text runs up to the next construct; a well-formed tag right after it is matched
+            # in the same step.
             cdata = self.cdata_elem
             decode = self.convert_charrefs and not cdata
+            tag = None
             if decode:
-                j = rawdata.find("<", i)
-                if j < 0:
+                tag = _TEXT_THEN_TAG(rawdata, i)
+                j = tag.end(1)
+                if j == n:
                     # A trailing "&name" may still grow into a longer reference.
                     amp = rawdata.rfind("&", max(i, n - _REFERENCE_LOOKBEHIND))
                     if amp >= 0 and _REFERENCE_END(rawdata, amp) is None:
                         break
-                    j = n
+            elif not cdata and self.interesting is interesting_normal:
+                tag = _RAW_TEXT_THEN_TAG(rawdata, i)
+                j = tag.end(1)
             else:
                 match = self.interesting.search(rawdata, i)
                 if match is not None:
@@ -152,70 +196,62 @@ class HTMLParser:
                 if decode and "&" in text:
                     text = unescape(text)
                 self.handle_data(text)
-                newlines = rawdata.count("\n", i, j)
-                if newlines:
-                    self.lineno += newlines
-                    self.offset = j - rawdata.rindex("\n", i, j) - 1
-                else:
-                    self.offset += j - i
-                i = j
-            if i == n:
-                break
+                self._cursor = i = j
+                if i == n:
+                    break
 
-            if rawdata[i] == "<":
-                if not cdata:
-                    match = _FAST_START_TAG(rawdata, i)
-                    if match is not None:
-                        k = match.end()
-                        self._fast_start_tag(match, rawdata[i:k])
-                    else:
-                        match = _FAST_END_TAG(rawdata, i)
-                        if match is not None:
-                            k = match.end()
-                            self.handle_endtag(match.group(1).lower())
-                            self.clear_cdata_mode()
-                        else:
-                            k = self._markup(i, end)
+            if tag is not None and tag.end() > j:
+                k = tag.end()
+                _, name, attribute_run, slash, end_name = tag.groups()
+                if name is not None:
+                    self._start_tag(name, attribute_run, slash, rawdata[i:k])
+                elif self.cdata_elem is None:
+                    self.handle_endtag(end_name.lower())
+                    self.clear_cdata_mode()
                 else:
                     k = self._markup(i, end)
-                if k < 0:
-                    break
+            elif rawdata[i] == "<":
+                k = self._markup(i, end)
             else:
                 k = self._reference(i, end)
-                if k < 0:
-                    if k == -2:
-                        # A bare "&#" before a ";" is data, and the scan stops there.
-                        self.handle_data("&#")
-                        i = self.updatepos(i, i + 2)
-                    elif k == -3:
-                        i = self.updatepos(i, i + 1)
-                    break
-            newlines = rawdata.count("\n", i, k)
-            if newlines:
-                self.lineno += newlines
-                self.offset = k - rawdata.rindex("\n", i, k) - 1
-            else:
-                self.offset += k - i
-            i = k
+                if k == -2:
+                    # A bare "&#" before a ";" is data, and the scan stops there.
+                    self.handle_data("&#")
+                    i = self.updatepos(i, i + 2)
+                elif k == -3:
+                    i = self.updatepos(i, i + 1)
+            if k < 0:
+                break
+            self._cursor = i = k
 
         if end and i < n and not self.cdata_elem:
             text = rawdata[i:n]
             if self.convert_charrefs:
                 text = unescape(text)
             self.handle_data(text)
-            i = self.updatepos(i, n)
+            i = n
+        # The buffer is cut at i: count up to it now, then count from its new start.
+        self._cursor = i
+        self._count_lines()
+        self._counted = self._cursor = 0
         self.rawdata = rawdata[i:]
 
-    def _fast_start_tag(self, match: re.Match[str], source: str) -> None:
-        name, attribute_run, slash = match.groups()
+    def _start_tag(self, name: str, attribute_run: str, slash: str, source: str) -> None:
+        """Report a start tag the fast path matched whole."""
         self.__starttag_text = source
         self.lasttag = tag = name.lower()
         attrs: list[tuple[str, str | None]] = []
         if attribute_run:
-            attrs = [
-                (attribute.lower(), _attribute_value(value) if equals else None)
-                for attribute, equals, value in _FAST_ATTRIBUTES(attribute_run)
-            ]
+            append = attrs.append
+            for attribute, equals, value in _FAST_ATTRIBUTES(attribute_run):
+                if not equals:
+                    append((attribute.lower(), None))
+                    continue
+                if value[0] in _QUOTES:
+                    value = value[1:-1]
+                if "&" in value:
+                    value = unescape(value)
+                append((attribute.lower(), value))
         if slash:
             self.handle_startendtag(tag, attrs)
         else:
