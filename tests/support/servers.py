@@ -1,0 +1,47 @@
+"""Running webstd's and the stdlib's HTTP servers in a thread, and talking to them over sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+
+@contextlib.contextmanager
+def running(server_class: Any, handler: Any, address: tuple = ("127.0.0.1", 0), **attributes: Any) -> Iterator[Any]:
+    """Starts ``server_class(address, handler)`` in serve_forever on a thread; shuts it down after."""
+    server = server_class(address, handler)
+    for name, value in attributes.items():
+        setattr(server, name, value)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
+def connect(server: Any, timeout: float = 5.0) -> socket.socket:
+    host, port = server.server_address[:2]
+    return socket.create_connection((host, port), timeout=timeout)
+
+
+def read_until_close(sock: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
+
+def exchange(server: Any, raw: bytes) -> bytes:
+    """Sends ``raw``, half-closes, and returns everything the server sent until it closed."""
+    with connect(server) as sock:
+        sock.sendall(raw)
+        sock.shutdown(socket.SHUT_WR)
+        return read_until_close(sock)
