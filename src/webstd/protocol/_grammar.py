@@ -25,7 +25,13 @@ FORBIDDEN_IN_TARGET = re.compile(r"[\x00-\x20\x7f]")
 # RFC 9112 section 2.2: a bare CR, or any control other than HTAB, anywhere in a head is rejected.
 # Line ends are CRLF only: a bare LF is rejected too (webstd's policy, see docs/design.md), which
 # removes the disagreement between parsers that smuggling attacks rely on.
-BAD_HEAD_CHARACTER = re.compile(r"\r(?!\n)|(?<!\r)\n|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BARE_CR_OR_LF = re.compile(r"\r(?!\n)|(?<!\r)\n")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# RFC 9112 section 5: field-line = field-name ":" OWS field-value OWS, each ended by CRLF. The
+# pattern validates a whole header section at once (no white space before the colon, no obs-fold,
+# no control characters but HTAB in values).
+FIELD_SECTION = re.compile(rf"(?:[{TCHAR}]+:[^\x00-\x08\x0a-\x1f\x7f]*\r\n)*")
 
 # RFC 9110 section 9.1: a method is a case-sensitive token. Every registered method is upper-case;
 # webstd, like gunicorn, refuses methods with lower-case letters (a request "get / HTTP/1.1" is a
@@ -81,10 +87,6 @@ FORBIDDEN_TRAILERS = frozenset(
         "keep-alive", "upgrade",
     }
 )
-
-# Fields that must appear at most once in a request (RFC 9112 section 3.2 for Host; Content-Type is
-# a singleton whose repetition makes the body's meaning ambiguous).
-SINGLETON_REQUEST_FIELDS = frozenset({"host", "content-type"})
 
 # RFC 9110 section 7.6.1: hop-by-hop fields, removed by intermediaries together with every field
 # named in Connection.

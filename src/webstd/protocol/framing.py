@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from webstd.protocol import _grammar as grammar
-from webstd.protocol._fields import check_characters, check_partial, parse_field_lines
+from webstd.protocol._fields import check_characters, check_partial, parse_fields
 from webstd.protocol.errors import (
     BodyTooLarge,
     ForbiddenTrailer,
@@ -184,7 +184,7 @@ class ChunkedDecoder(_Decoder):
         del buffer[: end + 4]
         self._scanned = 0
         check_characters(text)
-        fields = parse_field_lines(text.split("\r\n"), self.limits)
+        fields = parse_fields(text, self.limits)
         for _, lower, _ in fields:
             if lower in grammar.FORBIDDEN_TRAILERS:
                 raise ForbiddenTrailer(f"{lower} is not allowed in a trailer section")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 
 from webstd.protocol import _grammar as grammar
-from webstd.protocol._fields import check_characters, check_partial, parse_field_lines
+from webstd.protocol._fields import check_characters, check_partial, parse_fields
 from webstd.protocol.errors import (
     BadRequestLine,
     BadStatusLine,
@@ -74,22 +74,38 @@ def _content_length(values: list[str]) -> int:
     return int(first)
 
 
-def _transfer_codings(headers: Headers) -> list[str]:
+def _tokens(values: list[str] | tuple[()]) -> list[str]:
+    """The comma-separated elements of list-based field values, lower-cased (RFC 9110 5.6.1)."""
+    tokens = []
+    for value in values:
+        for element in value.split(","):
+            element = element.strip(" \t").lower()
+            if element:
+                tokens.append(element)
+    return tokens
+
+
+def _transfer_codings(values: list[str] | tuple[()]) -> list[str]:
     """The transfer codings, lower-cased, without parameters; unknown ones raise 501.
 
     A Transfer-Encoding of nothing but "identity" (a no-op coding that RFC 2616 had) is treated as
     absent, so the message is framed by its Content-Length, as gunicorn and nginx do.
     """
-    codings = [
-        element.partition(";")[0].strip(" \t")
-        for element in headers.get_tokens("transfer-encoding")
-    ]
+    if not values:
+        return []
+    codings = [element.partition(";")[0].strip(" \t") for element in _tokens(values)]
     for coding in codings:
         if coding not in grammar.KNOWN_TRANSFER_CODINGS:
             raise UnsupportedTransferCoding(f"unsupported transfer coding {coding[:40]!r}")
     if all(coding == "identity" for coding in codings):
         return []
     return codings
+
+
+# The fields a request parser acts on; every other field is only stored.
+_CONTROL_FIELDS = frozenset(
+    {"host", "content-type", "connection", "expect", "upgrade", "transfer-encoding", "content-length"}
+)
 
 
 class _Parser:
@@ -170,11 +186,12 @@ class _Parser:
             raise HeadersTooLarge(f"header section larger than {limits.max_header_bytes} bytes")
         text = buffer[:end].decode("latin-1")
         del buffer[: end + 4]
-        check_characters(text)
+        # The request or status line pattern and the field section pattern reject every control
+        # character, CR and LF included; check_characters names the culprit when one fails.
         first, _, rest = text.partition("\r\n")
         if len(first) > limits.max_request_line:
             raise self._line_too_long()
-        fields = parse_field_lines(rest.split("\r\n"), limits) if rest else []
+        fields = parse_fields(rest, limits) if rest else []
         return self._head(first, Headers._from_parsed(fields))
 
     def _incomplete_head(self) -> Event:
@@ -245,6 +262,7 @@ class RequestParser(_Parser):
         self._empty_lines = 0
         match = _request_line(first_line)
         if match is None:
+            check_characters(first_line)
             raise self._diagnose_request_line(first_line)
         method, target, version_text = match.groups()
         if grammar.LOWER_CASE.search(method) is not None:
@@ -254,28 +272,33 @@ class RequestParser(_Parser):
             raise UnsupportedVersion(f"unsupported HTTP version {version_text!r}")
         self._check_target(method, target)
 
-        hosts = headers.get_all("host")
+        # One pass over the fields picks out the few that decide framing and routing.
+        control: dict[str, list[str]] = {}
+        for _, lower, value in headers._fields:
+            if lower in _CONTROL_FIELDS:
+                control.setdefault(lower, []).append(value)
+
+        hosts = control.get("host", ())
         if len(hosts) > 1:
             raise MissingHost("more than one Host field")
         if not hosts and version == "1.1" and self.require_host:
             raise MissingHost("HTTP/1.1 request without a Host field")
-        for name in grammar.SINGLETON_REQUEST_FIELDS:
-            if name != "host" and len(headers.get_all(name)) > 1:
-                raise InvalidHeader(f"more than one {name} field")
+        if len(control.get("content-type", ())) > 1:
+            raise InvalidHeader("more than one Content-Type field")
 
-        connection = headers.get_tokens("connection")
+        connection = _tokens(control.get("connection", ()))
         if version == "1.1":
             keep_alive = "close" not in connection
         else:
             keep_alive = "keep-alive" in connection and "close" not in connection
         request = Request(method, target, version, headers, keep_alive=keep_alive)
-        if version == "1.1" and "100-continue" in headers.get_tokens("expect"):
+        if version == "1.1" and "100-continue" in _tokens(control.get("expect", ())):
             request.expect_continue = True
-        if "upgrade" in connection and "upgrade" in headers:
-            request.upgrade = headers.get("upgrade")
+        if "upgrade" in connection and "upgrade" in control:
+            request.upgrade = control["upgrade"][0]
 
-        codings = _transfer_codings(headers)
-        content_length = headers.get_all("content-length")
+        codings = _transfer_codings(control.get("transfer-encoding", ()))
+        content_length = control.get("content-length")
         if codings:
             if content_length:
                 raise ConflictingFraming("both Content-Length and Transfer-Encoding")
@@ -348,6 +371,7 @@ class ResponseParser(_Parser):
     def _head(self, first_line: str, headers: Headers) -> Response:
         match = _status_line(first_line)
         if match is None:
+            check_characters(first_line)
             raise BadStatusLine(f"invalid status line {first_line[:80]!r}")
         version_text, status_text, reason = match.groups()
         version = _SPOKEN_VERSIONS.get(version_text)
@@ -385,7 +409,7 @@ class ResponseParser(_Parser):
     @staticmethod
     def _response_framing(headers: Headers) -> tuple[BodyKind, int | None]:
         """RFC 9112 section 6.3, items 3 to 8, for a response that may have a body."""
-        codings = _transfer_codings(headers)
+        codings = _transfer_codings(headers.get_all("transfer-encoding"))
         content_length = headers.get_all("content-length")
         if codings:
             if content_length:
