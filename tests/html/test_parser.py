@@ -23,23 +23,39 @@ HANDLERS = (
 )
 
 
-def recorder(base):
-    """A subclass of base recording every handler call with getpos() and the start tag text."""
+def recorder(base, handlers=HANDLERS, raw_text=()):
+    """A subclass of base recording handler calls with getpos() and the start tag text.
+
+    Handlers left out keep the base class's behaviour; a start tag named in raw_text switches
+    the parser to CDATA mode from the handler, as subclasses do for <textarea> and <title>.
+    """
 
     def make(name):
         def handler(self, *args):
-            extra = self.get_starttag_text() if name == "handle_starttag" else None
+            extra = None
+            if name == "handle_starttag":
+                extra = (self.get_starttag_text(), self.lasttag, self.lineno, self.offset)
+                if args[0] in raw_text:
+                    self.set_cdata_mode(args[0])
             self.events.append((name, args, self.getpos(), extra))
 
         return handler
 
-    namespace = {name: make(name) for name in HANDLERS}
+    namespace = {name: make(name) for name in handlers}
     namespace["events"] = None
     return type("Recorder", (base,), namespace)
 
 
-STD = recorder(std_parser.HTMLParser)
-WEB = recorder(web_parser.HTMLParser)
+def recorder_pair(*args):
+    return recorder(std_parser.HTMLParser, *args), recorder(web_parser.HTMLParser, *args)
+
+
+STD, WEB = recorder_pair()
+VARIANTS = [
+    (STD, WEB),
+    recorder_pair(tuple(name for name in HANDLERS if name != "handle_startendtag")),
+    recorder_pair(HANDLERS, ("textarea", "title", "a")),
+]
 
 
 def run(cls, pieces, convert_charrefs):
@@ -57,9 +73,10 @@ def run(cls, pieces, convert_charrefs):
     return parser.events, error
 
 
-def assert_same(pieces, convert_charrefs):
-    expected, std_error = run(STD, pieces, convert_charrefs)
-    got, web_error = run(WEB, pieces, convert_charrefs)
+def assert_same(pieces, convert_charrefs, variant=(STD, WEB)):
+    std_class, web_class = variant
+    expected, std_error = run(std_class, pieces, convert_charrefs)
+    got, web_error = run(web_class, pieces, convert_charrefs)
     assert web_error is None, f"webstd raised {web_error!r}"
     if std_error is None:
         assert got == expected
@@ -100,16 +117,16 @@ cuts = st.lists(st.integers(min_value=0, max_value=400), max_size=6)
 
 @stdlib311
 @settings(max_examples=400, deadline=None)
-@given(soup, st.booleans())
-def test_soup_fed_at_once(text, convert_charrefs):
-    assert_same([text], convert_charrefs)
+@given(soup, st.booleans(), st.sampled_from(VARIANTS))
+def test_soup_fed_at_once(text, convert_charrefs, variant):
+    assert_same([text], convert_charrefs, variant)
 
 
 @stdlib311
 @settings(max_examples=400, deadline=None)
-@given(soup, cuts, st.booleans())
-def test_soup_fed_in_pieces(text, cut_points, convert_charrefs):
-    assert_same(split(text, cut_points), convert_charrefs)
+@given(soup, cuts, st.booleans(), st.sampled_from(VARIANTS))
+def test_soup_fed_in_pieces(text, cut_points, convert_charrefs, variant):
+    assert_same(split(text, cut_points), convert_charrefs, variant)
 
 
 @stdlib311
@@ -340,3 +357,66 @@ def test_reset_forgets_everything():
         "???",
         (1, 0),
     )
+
+
+REALISTIC_PAGE = """<!DOCTYPE html>
+<html lang=en><head><meta charset="utf-8"><title>Caf&eacute; &amp; Bar</title>
+<style>body > div { margin: 0 } a[href^="http"]:after { content: "&#x2197;" }</style>
+<script>window.x = '<div class="a">' + "</scr" + "ipt>"; if (a<b && c>d) {}</script>
+<!--[if lt IE 9]><script src="html5shiv.js"></script><![endif]-->
+</head>
+<body class="home page">
+<div id=main><div class="row"><div class='col'>
+<h1 title="Fish &amp; Chips">Fish &amp chips &copy; 2024 &mdash; &#8212; &#x2014;</h1>
+<a href="/a?b=1&amp;c=2&d=3" rel=nofollow>link</a> <a href=/plain>plain</a>
+<img src="a.jpg" srcset="a-480.jpg 480w, a-800.jpg 800w" sizes="(max-width: 600px) 480px"
+  alt="An &quot;image&quot;" loading=lazy width=800 height=450>
+<br/><br /><hr noshade><input type=checkbox checked disabled>
+<table border=1><tr><th>a<th>b</tr><tr><td nowrap>1<td align="right">2</td></tr></table>
+<p>Unclosed paragraph <b>bold <i>both</b> italic</i>
+<ul><li>one<li>two</ul>
+<p>1 < 2 and 3 > 2, a <= b, x&y, &unknown; &#xZZ; &#;</p>
+<? php echo 1 ?><![CDATA[ raw <b> ]]>
+</div></div></div>
+</body></html>
+"""
+
+
+@stdlib311
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=len(REALISTIC_PAGE)), max_size=12),
+    st.booleans(),
+    st.sampled_from(VARIANTS),
+)
+def test_realistic_page_in_random_pieces(cut_points, convert_charrefs, variant):
+    assert_same(split(REALISTIC_PAGE, cut_points), convert_charrefs, variant)
+
+
+@stdlib311
+def test_overridden_parse_methods_are_called_as_in_the_stdlib():
+    def counting(base):
+        class Counting(base):
+            def __init__(self):
+                super().__init__()
+                self.calls = []
+
+            def parse_starttag(self, i):
+                self.calls.append(("start", self.rawdata[i:]))
+                return super().parse_starttag(i)
+
+            def parse_endtag(self, i):
+                self.calls.append(("end", self.rawdata[i:]))
+                return super().parse_endtag(i)
+
+        return Counting
+
+    results = []
+    for base in (std_parser.HTMLParser, web_parser.HTMLParser):
+        parser = counting(base)()
+        parser.feed(REALISTIC_PAGE[:700])
+        parser.feed(REALISTIC_PAGE[700:])
+        parser.close()
+        results.append(parser.calls)
+    assert results[0] == results[1]
+    assert len(results[1]) > 20

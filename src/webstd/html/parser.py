@@ -166,6 +166,7 @@ class HTMLParser:
         rawdata = self.rawdata
         i = 0
         n = len(rawdata)
+        fast = self._fast_path_applies()
         while i < n:
             # Text runs up to the next construct; a well-formed tag right after it is matched
             # in the same step.
@@ -200,7 +201,7 @@ class HTMLParser:
                 if i == n:
                     break
 
-            if tag is not None and tag.end() > j:
+            if fast and tag is not None and tag.end() > j:
                 k = tag.end()
                 _, name, attribute_run, slash, end_name = tag.groups()
                 if name is not None:
@@ -235,6 +236,15 @@ class HTMLParser:
         self._count_lines()
         self._counted = self._cursor = 0
         self.rawdata = rawdata[i:]
+
+    def _fast_path_applies(self) -> bool:
+        """False when a subclass overrides a step the fast path would skip."""
+        cls = type(self)
+        return (
+            cls.parse_starttag is HTMLParser.parse_starttag
+            and cls.check_for_whole_start_tag is HTMLParser.check_for_whole_start_tag
+            and cls.parse_endtag is HTMLParser.parse_endtag
+        )
 
     def _start_tag(self, name: str, attribute_run: str, slash: str, source: str) -> None:
         """Report a start tag the fast path matched whole."""
