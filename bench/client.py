@@ -1,0 +1,69 @@
+"""Benchmark: sequential GETs of a 1 KiB file from nginx over one connection, webstd.http.client
+against the stdlib's http.client in the same run. Starts its own nginx (tests/support/nginx.py).
+
+    .venv/bin/python bench/client.py [--requests 2000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/ holds scripts named after stdlib modules (html.py ...): keep it off the import path.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE.parent / "tests")]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+from support.nginx import start_nginx  # noqa: E402
+from webstd.http import client as webstd_client  # noqa: E402
+
+
+def run(module, port: int, requests: int) -> float:
+    """Seconds for ``requests`` GETs of /1k.bin on one keep-alive connection."""
+    connection = module.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", "/1k.bin")
+    connection.getresponse().read()
+    start = time.perf_counter()
+    for _ in range(requests):
+        connection.request("GET", "/1k.bin")
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200 or len(body) != 1024:
+            raise SystemExit(f"{module.__name__}: unexpected answer {response.status}")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+    pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
+    if pinned:
+        os.sched_setaffinity(0, {1})
+    directory = tempfile.mkdtemp(prefix="bench-client-")
+    server = start_nginx(Path(directory), cpu=0 if pinned else None)
+    try:
+        best = {"stdlib": float("inf"), "webstd": float("inf")}
+        for _ in range(options.rounds):
+            best["stdlib"] = min(best["stdlib"], run(http.client, server.port, options.requests))
+            best["webstd"] = min(best["webstd"], run(webstd_client, server.port, options.requests))
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    for name, seconds in best.items():
+        print(f"{name}: {options.requests / seconds:,.0f} requests/s ({seconds * 1e6 / options.requests:.1f} us each)")
+    print(f"client GET 1 KiB x{options.requests}: webstd {best['stdlib'] / best['webstd']:.2f}x stdlib")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""HTTPResponse of webstd.http.client: a response head and a file-like body on a socket.
+
+The head and the body framing come from webstd.protocol's ResponseParser; the body is read through
+its BodyReader, so a response never consumes bytes past its own end and the connection can carry
+the next request once the body is read. This module maps webstd.protocol's errors onto the
+exceptions of the 3.11 http.client (the table is :func:`_head_error`).
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from webstd.http._client_errors import (
+    BadStatusLine,
+    HTTPException,
+    IncompleteRead,
+    LineTooLong,
+    RemoteDisconnected,
+    ResponseNotReady,
+    UnknownProtocol,
+    UnknownTransferEncoding,
+)
+from webstd.http._message import HTTPMessage
+from webstd.protocol import (
+    CONNECTION_CLOSED,
+    NEED_DATA,
+    BodyKind,
+    BodyReader,
+    HeaderFieldTooLarge,
+    HeadersTooLarge,
+    IncompleteMessage,
+    InformationalResponse,
+    Limits,
+    RemoteProtocolError,
+    Response,
+    ResponseParser,
+    TooManyHeaders,
+    UnsupportedTransferCoding,
+    UnsupportedVersion,
+)
+from webstd.protocol import BadStatusLine as ProtocolBadStatusLine
+
+# The stdlib reads lines of up to 64 KiB and at most 100 header fields; webstd keeps those limits
+# and bounds the whole head too (the stdlib does not): 100 fields of 4 KiB each fit.
+CLIENT_LIMITS = Limits(
+    max_request_line=65536, max_field_size=65536, max_header_bytes=512 * 1024, max_header_count=100
+)
+# One recv takes whatever the kernel holds, up to this much: a small response arrives whole.
+RECEIVE_SIZE = 65536
+_UNKNOWN = "UNKNOWN"
+
+
+def _head_error(error: RemoteProtocolError, first_line: str) -> Exception:
+    """The http.client exception for a protocol error found while reading a response head."""
+    if isinstance(error, UnsupportedVersion):
+        return UnknownProtocol(first_line.partition(" ")[0])
+    if isinstance(error, ProtocolBadStatusLine):
+        if len(first_line) > CLIENT_LIMITS.max_request_line:
+            return LineTooLong("status line")
+        return BadStatusLine(first_line)
+    if isinstance(error, TooManyHeaders):
+        return HTTPException(f"got more than {CLIENT_LIMITS.max_header_count} headers")
+    if isinstance(error, HeaderFieldTooLarge):
+        return LineTooLong("header line")
+    if isinstance(error, HeadersTooLarge):
+        return HTTPException(f"got more than {CLIENT_LIMITS.max_header_bytes} bytes of headers")
+    if isinstance(error, UnsupportedTransferCoding):
+        return UnknownTransferEncoding(str(error))
+    if isinstance(error, IncompleteMessage):
+        return RemoteDisconnected("Remote end closed connection in the middle of the response head")
+    return HTTPException(str(error))
+
+
+class HTTPResponse(io.BufferedIOBase):
+    """The response to one request: status, reason, headers, and the body as a binary file."""
+
+    def __init__(
+        self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None
+    ) -> None:
+        self._sock: socket.socket | None = sock
+        self.debuglevel = debuglevel
+        self._method = method
+        self.url = url
+        self.headers: HTTPMessage | None = None
+        self.msg: HTTPMessage | None = None
+        self.version: int | str = _UNKNOWN
+        self.status: int | str = _UNKNOWN
+        self.reason: str = _UNKNOWN
+        self.chunked: bool | str = _UNKNOWN
+        self.chunk_left: int | str | None = _UNKNOWN
+        self.length: int | str | None = _UNKNOWN
+        self.will_close: bool | str = _UNKNOWN
+        self.fp: BodyReader | None = None
+        #: A chunked body's trailer fields, once the body has been read (a webstd addition).
+        self.trailers: HTTPMessage | None = None
+        self._parser = ResponseParser(CLIENT_LIMITS)
+        self._parser.expect(method or "GET")
+        #: Bytes of the head received so far (0 lets the connection retry a safe request).
+        self._head_received = 0
+        #: True once the whole body was read, so that the socket may carry another request.
+        self._complete = False
+        #: Called once when the body has been read completely or the response is closed.
+        self._release: Callable[[HTTPResponse], None] | None = None
+
+    def _receive(self) -> bytes:
+        data = self._sock.recv(RECEIVE_SIZE)
+        if self.debuglevel > 1:
+            print("recv:", len(data), "bytes")
+        return data
+
+    # The head -------------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Reads the status line and the header fields; 1xx interim responses are skipped."""
+        if self.headers is not None:
+            return
+        parser = self._parser
+        if not parser.in_message:
+            # Nothing buffered yet: receive before asking the parser, which can only say NEED_DATA.
+            data = self._receive()
+            if data:
+                self._head_received += len(data)
+                parser.feed(data)
+            else:
+                parser.feed_eof()
+        while True:
+            try:
+                event = parser.next_event()
+            except RemoteProtocolError as error:
+                raise _head_error(error, self._first_line()) from error
+            if event is NEED_DATA:
+                data = self._receive()
+                if data:
+                    self._head_received += len(data)
+                    parser.feed(data)
+                else:
+                    parser.feed_eof()
+            elif event is CONNECTION_CLOSED:
+                raise RemoteDisconnected("Remote end closed connection without response")
+            elif type(event) is InformationalResponse:
+                if self.debuglevel > 0:
+                    print("reply:", repr(f"{event.version} {event.status} {event.reason}"))
+            else:
+                self._start(event)
+                return
+
+    def _first_line(self) -> str:
+        return self._parser.trailing_data.partition(b"\r\n")[0].decode("latin-1")
+
+    def _start(self, response: Response) -> None:
+        if self.debuglevel > 0:
+            print("reply:", repr(f"{response.version} {response.status} {response.reason}\r\n"))
+            for name, value in response.headers:
+                print("header:", name + ":", value)
+        self.version = 11 if response.http_version == "1.1" else 10
+        self.status = response.status
+        self.reason = response.reason
+        self.headers = self.msg = HTTPMessage.from_headers(response.headers)
+        kind = response.body_kind
+        self.chunked = kind is BodyKind.CHUNKED
+        self.chunk_left = None
+        self.length = response.content_length if kind is BodyKind.LENGTH else None
+        if kind is BodyKind.NONE:
+            self.length = 0
+        self.will_close = not response.keep_alive
+        self.fp = BodyReader(self._parser, self._receive)
+        if kind is BodyKind.NONE or self.length == 0:
+            self.fp.drain()
+            self._finish()
+
+    # Reading the body -------------------------------------------------------------------------
+    def _finish(self) -> None:
+        """The body is complete: give the socket back (or close it) and stop reading."""
+        if self.fp is not None and self.fp.trailers:
+            self.trailers = HTTPMessage.from_headers(self.fp.trailers)
+        self._complete = not self._parser.in_message and not self._parser.trailing_data
+        self._close_conn()
+
+    def _close_conn(self) -> None:
+        self.fp = None
+        release, self._release = self._release, None
+        if release is not None:
+            release(self)
+        elif self._sock is not None and self.will_close is not False:
+            self._sock.close()
+        self._sock = None
+
+    def _consumed(self, data: bytes) -> bytes:
+        if self.length is not None:
+            self.length -= len(data)
+        if self.fp is not None and self.fp.at_end:
+            self._finish()
+        return data
+
+    def _body_error(self, error: RemoteProtocolError) -> IncompleteRead:
+        partial = self.fp.buffered() if self.fp is not None else b""
+        expected = None
+        if isinstance(error, IncompleteMessage) and error.expected is not None:
+            expected = error.expected - error.received
+        self._close_conn()
+        return IncompleteRead(partial, expected)
+
+    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+        if self.fp is None:
+            return b""
+        try:
+            return self._consumed(method(*args))
+        except RemoteProtocolError as error:
+            raise self._body_error(error) from error
+
+    def read(self, amt: int | None = None) -> bytes:
+        """The rest of the body, or at most ``amt`` bytes of it; b"" at the end."""
+        if self.fp is None:
+            return b""
+        if amt is None or amt < 0:
+            return self._call(self.fp.read, -1)
+        if amt == 0:
+            return b""
+        try:
+            data = self.fp.read(amt)
+        except IncompleteMessage:
+            # As in the stdlib, read(amt) hands out what arrived; the end shows up as b"".
+            data = self.fp.buffered()
+            self._close_conn()
+            return data
+        except RemoteProtocolError as error:
+            raise self._body_error(error) from error
+        return self._consumed(data)
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(memoryview(b).cast("B")))
+        memoryview(b).cast("B")[: len(data)] = data
+        return len(data)
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._call(self.fp.read1, n) if self.fp is not None else b""
+
+    def readinto1(self, b: Any) -> int:
+        data = self.read1(len(memoryview(b).cast("B")))
+        memoryview(b).cast("B")[: len(data)] = data
+        return len(data)
+
+    def peek(self, n: int = -1) -> bytes:
+        if self.fp is None:
+            return b""
+        try:
+            return self.fp.peek(n if n > 0 else 0)
+        except RemoteProtocolError as error:
+            raise self._body_error(error) from error
+
+    def readline(self, limit: int | None = -1) -> bytes:
+        return self._call(self.fp.readline, limit) if self.fp is not None else b""
+
+    def _drain(self) -> bool:
+        """Reads and drops what is left of the body; True when the socket may be reused."""
+        if self.fp is None:
+            return self._complete
+        try:
+            self.fp.drain()
+        except (RemoteProtocolError, OSError):
+            self._close_conn()
+            return False
+        self._finish()
+        return self._complete
+
+    # The file and the head accessors --------------------------------------------------------------
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.fp is not None or self._sock is not None:
+                self._close_conn()
+
+    def flush(self) -> None:
+        super().flush()
+
+    def readable(self) -> bool:
+        return True
+
+    def isclosed(self) -> bool:
+        """True once the body has been read completely or the response was closed."""
+        return self.fp is None and (self.headers is not None or self._sock is None)
+
+    def fileno(self) -> int:
+        if self._sock is None:
+            raise ValueError("I/O operation on a response whose body has been read")
+        return self._sock.fileno()
+
+    def getheader(self, name: str, default: Any = None) -> Any:
+        if self.headers is None:
+            raise ResponseNotReady()
+        values = self.headers.get_all(name) or default
+        if isinstance(values, str) or not hasattr(values, "__iter__"):
+            return values
+        return ", ".join(values)
+
+    def getheaders(self) -> list[tuple[str, str]]:
+        if self.headers is None:
+            raise ResponseNotReady()
+        return self.headers.items()
+
+    def __iter__(self) -> HTTPResponse:
+        return self
+
+    def info(self) -> HTTPMessage | None:
+        return self.headers
+
+    def geturl(self) -> str | None:
+        return self.url
+
+    def getcode(self) -> int | str:
+        return self.status
+
+    @property
+    def code(self) -> int | str:
+        return self.status
