@@ -108,6 +108,10 @@ class ConnectionParking:
         super().server_activate()
         self.socket.setblocking(False)
 
+    def socket_timeout(self) -> float | None:
+        # The listening socket is non-blocking for the engine's sake, not a timeout of the user's.
+        return None
+
     def connection_for(self, sock: socket.socket) -> Connection | None:
         """The engine's state for a dispatched socket (None for a socket it did not accept)."""
         return self._connections.get(sock)
