@@ -340,3 +340,32 @@ def test_sigterm_exits_cleanly(tmp_path):
     assert process.returncode == 0
     assert out.strip() == b"stopped"
     assert b"Traceback" not in err
+
+
+def test_minimal_simple_handler(tmp_path):
+    import functools
+
+    from webstd.http.server import SimpleHTTPRequestHandler
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "hello.txt").write_bytes(b"file body")
+
+    class Files(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+    handler = functools.partial(Files, directory=str(tmp_path))
+    raw = (
+        b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"HEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /sub HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    with running(ThreadingHTTPServer, handler) as server:
+        parsed = responses(exchange(server, raw), ["GET", "HEAD", "GET", "GET"])
+        listing = exchange(server, b"GET /../ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert [r.status for r in parsed] == [200, 200, 301, 404]
+    assert parsed[0].body == b"file body" and parsed[0].getheader("Content-Type") == "text/plain"
+    assert parsed[1].body == b"" and parsed[1].getheader("Content-Length") == "9"
+    assert parsed[2].getheader("Location") == "/sub/"
+    assert b'href="hello.txt"' in listing and b'href="sub/"' in listing
