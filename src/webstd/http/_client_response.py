@@ -88,6 +88,8 @@ class HTTPResponse(io.BufferedIOBase):
         self.msg: HTTPMessage | None = None
         self.version: int | str = _UNKNOWN
         self.status: int | str = _UNKNOWN
+        #: The status, as urllib's responses call it (a webstd addition, like ``url``).
+        self.code: int | str = _UNKNOWN
         self.reason: str = _UNKNOWN
         self.chunked: bool | str = _UNKNOWN
         self.chunk_left: int | str | None = _UNKNOWN
@@ -100,6 +102,7 @@ class HTTPResponse(io.BufferedIOBase):
         self._parser.expect(method or "GET")
         #: Bytes of the head received so far (0 lets the connection retry a safe request).
         self._head_received = 0
+        self._head_chunks: list[bytes] = []
         #: True once the whole body was read, so that the socket may carry another request.
         self._complete = False
         #: Called once when the body has been read completely or the response is closed.
@@ -119,24 +122,14 @@ class HTTPResponse(io.BufferedIOBase):
         parser = self._parser
         if not parser.in_message:
             # Nothing buffered yet: receive before asking the parser, which can only say NEED_DATA.
-            data = self._receive()
-            if data:
-                self._head_received += len(data)
-                parser.feed(data)
-            else:
-                parser.feed_eof()
+            self._receive_head()
         while True:
             try:
                 event = parser.next_event()
             except RemoteProtocolError as error:
                 raise _head_error(error, self._first_line()) from error
             if event is NEED_DATA:
-                data = self._receive()
-                if data:
-                    self._head_received += len(data)
-                    parser.feed(data)
-                else:
-                    parser.feed_eof()
+                self._receive_head()
             elif event is CONNECTION_CLOSED:
                 raise RemoteDisconnected("Remote end closed connection without response")
             elif type(event) is InformationalResponse:
@@ -146,16 +139,27 @@ class HTTPResponse(io.BufferedIOBase):
                 self._start(event)
                 return
 
+    def _receive_head(self) -> None:
+        data = self._receive()
+        if data:
+            self._head_received += len(data)
+            self._head_chunks.append(data)
+            self._parser.feed(data)
+        else:
+            self._parser.feed_eof()
+
     def _first_line(self) -> str:
-        return self._parser.trailing_data.partition(b"\r\n")[0].decode("latin-1")
+        """The status line as received (for the exceptions), from the chunks kept meanwhile."""
+        return b"".join(self._head_chunks).partition(b"\r\n")[0].decode("latin-1")
 
     def _start(self, response: Response) -> None:
+        self._head_chunks = []
         if self.debuglevel > 0:
             print("reply:", repr(f"{response.version} {response.status} {response.reason}\r\n"))
             for name, value in response.headers:
                 print("header:", name + ":", value)
         self.version = 11 if response.http_version == "1.1" else 10
-        self.status = response.status
+        self.status = self.code = response.status
         self.reason = response.reason
         self.headers = self.msg = HTTPMessage.from_headers(response.headers)
         kind = response.body_kind
@@ -311,8 +315,4 @@ class HTTPResponse(io.BufferedIOBase):
         return self.url
 
     def getcode(self) -> int | str:
-        return self.status
-
-    @property
-    def code(self) -> int | str:
         return self.status
