@@ -215,6 +215,8 @@ class HTTPConnection:
             head = request_head("CONNECT", target, fields, http_version="1.0")
         except LocalProtocolError as problem:
             raise ValueError(str(problem)) from None
+        if self.debuglevel > 0:
+            print("send:", repr(head))
         self._sendall(head)
         parser = ResponseParser()
         parser.expect("CONNECT")
@@ -265,8 +267,6 @@ class HTTPConnection:
 
     # Sending ----------------------------------------------------------------------------------
     def _sendall(self, data: bytes) -> None:
-        if self.debuglevel > 0:
-            print("send:", repr(data))
         self.sock.sendall(data)
 
     def send(self, data: Any) -> None:
@@ -275,6 +275,8 @@ class HTTPConnection:
             if not self.auto_open:
                 raise NotConnected()
             self.connect()
+        if self.debuglevel > 0:
+            print("send:", repr(data))
         if hasattr(data, "read"):
             self._replay = None
             for block in self._read_blocks(data):
