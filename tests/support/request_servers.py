@@ -131,3 +131,14 @@ def serving():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _quiet_resets(self, request, client_address) -> None:
+    # A client that drops an unread response resets the connection; that is expected here.
+    import sys
+
+    if not isinstance(sys.exc_info()[1], ConnectionError):
+        http.server.ThreadingHTTPServer.handle_error(self, request, client_address)
+
+
+Server.handle_error = _quiet_resets
