@@ -9,6 +9,7 @@ RequestParser, with their raw bytes), so a test can assert on what the client se
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,8 +78,9 @@ class Peer:
 
 
 class ScriptedServer:
-    def __init__(self, script: Callable[[Peer], None]) -> None:
+    def __init__(self, script: Callable[[Peer], None], tls: ssl.SSLContext | None = None) -> None:
         self.script = script
+        self.tls = tls
         self.requests: list[ReceivedRequest] = []
         self.raw_received = bytearray()
         self.connections = 0
@@ -111,8 +113,11 @@ class ScriptedServer:
             self._threads.append(thread)
 
     def _run(self, sock: socket.socket) -> None:
-        peer = Peer(sock, self)
         try:
+            if self.tls is not None:
+                sock.settimeout(5)
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            peer = Peer(sock, self)
             self.script(peer)
         except OSError:
             pass

@@ -1,0 +1,70 @@
+"""HTTPSConnection against a TLS server with a throw-away certificate for "localhost"."""
+
+import http.client as stdlib_client
+import shutil
+import ssl
+import subprocess
+
+import pytest
+
+from support import stdlib311
+from support.client_servers import ScriptedServer, answer_each
+from webstd.http import client as webstd_client
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    return server, str(cert)
+
+
+def tls_outcome(module, certificate, host, trusted, **options):
+    server_context, cert = certificate
+    context = None
+    if trusted:
+        context = ssl.create_default_context(cafile=cert)
+    with ScriptedServer(answer_each(OK, OK), tls=server_context) as server:
+        connection = module.HTTPSConnection(host, server.port, timeout=5, context=context, **options)
+        try:
+            results = []
+            for _ in range(2):
+                connection.request("GET", "/")
+                response = connection.getresponse()
+                results.append((response.status, response.read()))
+            return "ok", results, connection.sock.version()
+        except ssl.SSLError as error:
+            return type(error).__name__, getattr(error, "verify_code", None)
+        finally:
+            connection.close()
+
+
+@stdlib311
+@pytest.mark.parametrize(
+    "host, trusted, options",
+    [
+        ("localhost", True, {}),  # trusted certificate, matching name
+        ("localhost", False, {}),  # the system store does not know it
+        ("127.0.0.1", True, {}),  # trusted, but issued to another name
+        ("127.0.0.1", True, {"check_hostname": False}),
+    ],
+)
+def test_certificate_checks_match_the_stdlib(certificate, host, trusted, options):
+    mine = tls_outcome(webstd_client, certificate, host, trusted, **options)
+    assert mine == tls_outcome(stdlib_client, certificate, host, trusted, **options)
+    if host == "localhost" and trusted:
+        assert mine[:2] == ("ok", [(200, b"ok"), (200, b"ok")])
+    elif not options:
+        assert mine[0] == "SSLCertVerificationError"
