@@ -52,6 +52,7 @@ def tls_outcome(module, certificate, host, trusted, **options):
 
 
 @stdlib311
+@pytest.mark.filterwarnings("ignore:key_file, cert_file and check_hostname are deprecated")
 @pytest.mark.parametrize(
     "host, trusted, options",
     [
@@ -68,3 +69,8 @@ def test_certificate_checks_match_the_stdlib(certificate, host, trusted, options
         assert mine[:2] == ("ok", [(200, b"ok"), (200, b"ok")])
     elif not options:
         assert mine[0] == "SSLCertVerificationError"
+
+
+def test_deprecated_arguments_warn():
+    with pytest.warns(DeprecationWarning):
+        webstd_client.HTTPSConnection("localhost", check_hostname=False)

@@ -95,7 +95,7 @@ def test_serializing_like_the_stdlib(head):
 
 
 field_names = st.text(alphabet="abcXYZ-:; ", min_size=0, max_size=6)
-field_values = st.text(alphabet='ab;="\\ \t*\'%C3é/,', max_size=20)
+field_values = st.text(alphabet='aAb01;="\\ \t*\'%C3é/,<>', max_size=20)
 line_ends = st.sampled_from(["\r\n", "\n"])
 
 

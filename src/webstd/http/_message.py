@@ -98,7 +98,7 @@ def _decode_params(pairs: list[tuple[str, str]]) -> list[tuple[str, Any]]:
         if match is None:
             result.append((name, f'"{_quote(_unquote(value))}"'))
             continue
-        base, number, starred = match.group(1).lower(), match.group(2), match.group(3)
+        base, number, starred = match.group(1), match.group(2), match.group(3)
         starred = bool(starred) or number is None
         extended.setdefault(base, []).append((int(number or 0), value, starred))
     for name, pieces in extended.items():

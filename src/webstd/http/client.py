@@ -18,6 +18,7 @@ import re
 import select
 import socket
 import ssl
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -580,6 +581,12 @@ class HTTPSConnection(HTTPConnection):
         blocksize: int = 8192,
     ) -> None:
         super().__init__(host, port, timeout, source_address, blocksize=blocksize)
+        if key_file is not None or cert_file is not None or check_hostname is not None:
+            warnings.warn(
+                "key_file, cert_file and check_hostname are deprecated, use a custom context instead.",
+                DeprecationWarning,
+                2,
+            )
         self.key_file = key_file
         self.cert_file = cert_file
         if context is None:
