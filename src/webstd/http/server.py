@@ -26,7 +26,10 @@ from webstd.http._serving import ConnectionParking
 from webstd.socketserver import TCPServer, ThreadingMixIn
 from webstd.urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-__all__ = ["HTTPServer", "ThreadingHTTPServer", "BaseHTTPRequestHandler", "SimpleHTTPRequestHandler"]
+__all__ = [
+    "HTTPServer", "ThreadingHTTPServer", "BaseHTTPRequestHandler", "SimpleHTTPRequestHandler",
+    "CGIHTTPRequestHandler",
+]
 __version__ = "0.6"
 
 
@@ -176,3 +179,6 @@ class SimpleHTTPRequestHandler(BaseHTTPRequestHandler):
         guessed, _ = mimetypes.guess_type(path)
         return guessed or "application/octet-stream"
 
+
+# Defined in its own module, which subclasses SimpleHTTPRequestHandler above.
+from webstd.http._cgi import CGIHTTPRequestHandler, executable, nobody_uid  # noqa: E402, F401, I001
