@@ -15,6 +15,7 @@ import socket
 import ssl
 import sys
 
+from webstd.http._cgi_serve import serve_cgi
 from webstd.http._files import FileServerConfig, FileService
 from webstd.http._files_loop import StaticServer
 
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="follow symlinks that point outside the directory")
     parser.add_argument("--no-gzip", action="store_true",
                         help="do not gzip text files on the fly")
+    parser.add_argument("--cgi", action="store_true",
+                        help="run CGI scripts in /cgi-bin and /htbin (CGIHTTPRequestHandler)")
     return parser  # fmt: skip
 
 
@@ -112,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"webstd serve: cannot listen on port {args.port}: {error.strerror}", file=sys.stderr)
         return 1
+    if args.cgi:
+        return serve_cgi(listener, args)
     server = StaticServer(listener, FileService(config), ssl_context=context,
                           protocol=args.protocol)  # fmt: skip
     host, port = listener.getsockname()[:2]
