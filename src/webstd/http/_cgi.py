@@ -161,7 +161,7 @@ class CGIHTTPRequestHandler(SimpleHTTPRequestHandler):
         script, path_info = parts[0], "/".join(parts[1:])
         path_info = "/" + path_info if len(parts) > 1 else ""
         script_name = f"{directory}/{script}"
-        script_file = self._file_for(script_name)
+        script_file = os.path.abspath(self._file_for(script_name))
         if not os.path.exists(script_file):
             self.send_error(HTTPStatus.NOT_FOUND, f"No such CGI script ({script_name!r})")
             return None
