@@ -1,0 +1,128 @@
+"""Benchmark: wrk through ``webstd proxy`` and through Debian's tinyproxy to the same nginx, in one
+run, printing requests per second and the ratio.
+
+Pinning: each proxy on core 0, wrk and nginx on core 1 (so the proxy under test has a core to
+itself and the origin and the load generator share the other). wrk sends absolute-form requests
+through a two-line Lua script (``wrk.path`` set to the full URL), ``-t1 -c50 -d5s``.
+
+    .venv/bin/python bench/proxy.py [--duration 5] [--connections 50] [--path /1k.bin]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE.parent / "tests")]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+from support.nginx import start_nginx  # noqa: E402
+
+TINYPROXY_CONFIG = """\
+Port {port}
+Listen 127.0.0.1
+Timeout 600
+MaxClients 200
+StartServers 10
+LogLevel Critical
+LogFile "{root}/tinyproxy.log"
+PidFile "{root}/tinyproxy.pid"
+Allow 127.0.0.1
+DisableViaHeader No
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_listening(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"proxy exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("proxy did not start")
+
+
+def wrk(proxy_port: int, url: str, root: Path, duration: int, connections: int) -> float:
+    script = root / "absolute.lua"
+    script.write_text(f'wrk.path = "{url}"\n')
+    command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
+               "-s", str(script), f"http://127.0.0.1:{proxy_port}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", output)
+    if errors:
+        print(f"  wrk reported: {errors.group(0)}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__)
+    options.add_argument("--duration", type=int, default=5)
+    options.add_argument("--connections", type=int, default=50)
+    options.add_argument("--path", default="/1k.bin")
+    args = options.parse_args()
+    for tool in ("wrk", "taskset", "/usr/bin/tinyproxy"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed")
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        nginx = start_nginx(root / "nginx", cpu=1)
+        url = f"http://127.0.0.1:{nginx.port}{args.path}"
+        results = {}
+        try:
+            port = free_port()
+            environment = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+            webstd = subprocess.Popen(
+                ["taskset", "-c", "0", sys.executable, "-m", "webstd", "proxy", "--port", str(port),
+                 "--allow-private", "--access-log", "none"],
+                env=environment, stderr=subprocess.DEVNULL,
+            )
+            try:
+                wait_listening(port, webstd)
+                wrk(port, url, root, 1, args.connections)  # warm-up
+                results["webstd proxy"] = wrk(port, url, root, args.duration, args.connections)
+            finally:
+                webstd.terminate()
+                webstd.wait(10)
+
+            port = free_port()
+            config = root / "tinyproxy.conf"
+            config.write_text(TINYPROXY_CONFIG.format(port=port, root=root))
+            tinyproxy = subprocess.Popen(
+                ["taskset", "-c", "0", "/usr/bin/tinyproxy", "-d", "-c", str(config)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            try:
+                wait_listening(port, tinyproxy)
+                wrk(port, url, root, 1, args.connections)
+                results["tinyproxy"] = wrk(port, url, root, args.duration, args.connections)
+            finally:
+                tinyproxy.terminate()
+                tinyproxy.wait(10)
+        finally:
+            nginx.stop()
+    for name, rate in results.items():
+        print(f"{name:>14}: {rate:10.0f} requests/s")
+    print(f"proxy GET {args.path}: webstd {results['webstd proxy'] / results['tinyproxy']:.2f}x tinyproxy")
+
+
+if __name__ == "__main__":
+    main()
