@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # name -> module under webstd.cli; listed in the order `webstd` prints them.
-COMMANDS: dict[str, str] = {"serve": "serve", "wsgi": "wsgi", "proxy": "proxy"}
+COMMANDS: dict[str, str] = {"serve": "serve", "wsgi": "wsgi", "proxy": "proxy", "images": "images"}
 
 
 def usage() -> str:
