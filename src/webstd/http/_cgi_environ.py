@@ -65,7 +65,7 @@ def split_cgi_target(target: str, directories: Iterable[str]) -> tuple[str, str]
     target is not under a CGI directory. Raises :class:`ScriptRefused` for a target that reaches into
     or out of a CGI directory through a dot-segment or an encoded separator.
     """
-    route, question, query = target.partition("?")
+    route, _, query = target.partition("?")
     segments = [unquote(segment) for segment in route.split("/")]
     directories = tuple(directories)
     suspicious = any(
@@ -88,7 +88,7 @@ def split_cgi_target(target: str, directories: Iterable[str]) -> tuple[str, str]
     if directory is None:
         return None
     rest = path[len(directory) + 1 :]
-    return directory, rest + question + query
+    return directory, rest + ("?" + query if query else "")
 
 
 def _prefix(path: str, directories: tuple[str, ...]) -> str | None:
