@@ -159,7 +159,7 @@ def test_access_log_has_common_log_format_lines(start_proxy, origin):
     assert line.endswith(f'] "GET http://127.0.0.1:{origin.port}/x HTTP/1.1" 200 2')
 
 
-def test_through_nginx_many_requests_on_one_connection(start_proxy, nginx):
+def test_through_nginx_many_requests_on_one_connection(start_proxy, nginx):  # noqa: F811
     _, port, _ = start_proxy()
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         for _ in range(20):

@@ -1,0 +1,166 @@
+"""`webstd proxy` end to end, as a process: the seed's proxy example (ProxyHandler plus
+ProxyBasicAuthHandler) with the stdlib's urllib and webstd's, and curl -x with --proxy-user, for
+http (to nginx) and https (CONNECT to a local TLS server with a self-signed certificate)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from support.nginx import ONE_KIB, nginx  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+USER, PASSWORD = "alice", "s3cret"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+TLS_PORT = _free_port()
+
+
+@pytest.fixture(scope="module")
+def proxy_port(tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("proxy") / "access.log"
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd", "proxy", "--port", str(port), "--auth", f"{USER}:{PASSWORD}",
+         "--allow-private", "--connect-ports", f"443,{TLS_PORT}",
+         "--access-log", str(log)],
+        env=environment, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("webstd proxy did not start")
+            time.sleep(0.05)
+    yield port
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def tls_origin(tmp_path_factory):
+    """A Python ssl server answering every request with "secure" (certificate made by openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    port = TLS_PORT
+    listener = socket.create_server(("127.0.0.1", port))
+
+    def serve(sock):
+        try:
+            with context.wrap_socket(sock, server_side=True) as tls:
+                data = b""
+                while True:
+                    piece = tls.recv(65536)
+                    if not piece:
+                        return
+                    data += piece
+                    while b"\r\n\r\n" in data:
+                        _, data = data.split(b"\r\n\r\n", 1)
+                        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure")
+        except (OSError, ssl.SSLError):
+            return
+
+    def accept():
+        while True:
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(sock,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield port, cert
+    listener.close()
+
+
+def _seed_example(module, proxy_port: int, url: str) -> bytes:
+    """The seed's item 6, written against ``module`` (urllib.request or webstd's)."""
+    proxy_handler = module.ProxyHandler({"http": f"http://127.0.0.1:{proxy_port}/"})
+    auth_handler = module.ProxyBasicAuthHandler()
+    auth_handler.add_password("webstd proxy", f"127.0.0.1:{proxy_port}", USER, PASSWORD)
+    opener = module.build_opener(proxy_handler, auth_handler)
+    with opener.open(url, timeout=10) as response:
+        assert response.status == 200
+        return response.read()
+
+
+def test_seed_proxy_example_with_stdlib_urllib(proxy_port, nginx):  # noqa: F811
+    assert _seed_example(urllib.request, proxy_port, f"http://127.0.0.1:{nginx.port}/1k.bin") == ONE_KIB
+
+
+def test_seed_proxy_example_with_webstd_urllib(proxy_port, nginx):  # noqa: F811
+    webstd_request = pytest.importorskip("webstd.urllib.request")
+    assert _seed_example(webstd_request, proxy_port, f"http://127.0.0.1:{nginx.port}/1k.bin") == ONE_KIB
+
+
+def test_stdlib_urllib_without_credentials_gets_407(proxy_port, nginx):  # noqa: F811
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{proxy_port}/"}))
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        opener.open(f"http://127.0.0.1:{nginx.port}/1k.bin", timeout=10)
+    assert raised.value.code == 407
+
+
+def test_stdlib_urllib_https_through_connect(proxy_port, tls_origin):
+    port, cert = tls_origin
+    handler = urllib.request.ProxyHandler({"https": f"http://{USER}:{PASSWORD}@127.0.0.1:{proxy_port}"})
+    context = ssl.create_default_context(cafile=str(cert))
+    opener = urllib.request.build_opener(handler, urllib.request.HTTPSHandler(context=context))
+    with opener.open(f"https://localhost:{port}/", timeout=10) as response:
+        assert response.read() == b"secure"
+
+
+def _curl(*arguments: str) -> subprocess.CompletedProcess:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    return subprocess.run(["curl", "-sS", "--max-time", "10", *arguments], capture_output=True, timeout=20)
+
+
+def test_curl_http_with_proxy_user(proxy_port, nginx):  # noqa: F811
+    result = _curl("-x", f"http://127.0.0.1:{proxy_port}", "--proxy-user", f"{USER}:{PASSWORD}",
+                   f"http://127.0.0.1:{nginx.port}/1k.bin", f"http://127.0.0.1:{nginx.port}/index.html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(ONE_KIB)
+
+
+def test_curl_https_with_proxy_user(proxy_port, tls_origin):
+    port, cert = tls_origin
+    result = _curl("-x", f"http://127.0.0.1:{proxy_port}", "--proxy-user", f"{USER}:{PASSWORD}",
+                   "--cacert", str(cert), f"https://localhost:{port}/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"secure"
+
+
+def test_curl_wrong_password_gets_407(proxy_port, nginx):  # noqa: F811
+    result = _curl("-x", f"http://127.0.0.1:{proxy_port}", "--proxy-user", f"{USER}:wrong",
+                   "-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{nginx.port}/1k.bin")
+    assert result.stdout == b"407"
