@@ -28,7 +28,9 @@ _IGNORED_SCHEMES = ("javascript:", "about:", "mailto:")
 # CSS Syntax Level 3, section 4.3.6 (url tokens) and the url() function with a quoted string.
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _CSS_IMPORT = re.compile(r"@import\s[^;]*;?", re.IGNORECASE)
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.IGNORECASE)
+_CSS_URL = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|((?:\\[0-9a-fA-F]{1,6}\s?|\\.|[^)"'\s\\])*))\s*\)""",
+    re.IGNORECASE)
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)", re.DOTALL)
 
 # Characters the URL Standard percent-encodes in a path and in a query (sections 1.3, 4.4).
