@@ -147,6 +147,10 @@ def main():
                 f"{label}, {how}: webstd {std_time / web_time:.2f}x stdlib "
                 f"({len(page) / web_time / 1e6:.1f} MB/s vs {len(page) / std_time / 1e6:.1f} MB/s)"
             )
+    # Unfinished constructs that make the stdlib rescan the rest of the buffer for each one.
+    for payload in ('<a "' * 3000, "<a<a" * 3000, "<!--" * 8000):
+        std_time, web_time = best_times(stdlib.HTMLParser, webstd.HTMLParser, [payload])
+        print(f"pathological {payload[:4]!r} x{len(payload) // 4}: webstd {std_time / web_time:.0f}x stdlib")
 
 
 if __name__ == "__main__":

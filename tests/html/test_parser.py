@@ -65,7 +65,7 @@ def run(cls, pieces, convert_charrefs):
     try:
         for piece in pieces:
             parser.feed(piece)
-            parser.events.append(("fed", parser.rawdata, parser.getpos()))
+            parser.events.append(("fed", parser.rawdata, parser.getpos(), parser.get_starttag_text()))
         parser.close()
         parser.events.append(("closed", parser.rawdata, parser.getpos(), parser.lasttag))
     except Exception as exc:  # the stdlib raises on a few declarations; webstd must not
@@ -420,3 +420,16 @@ def test_overridden_parse_methods_are_called_as_in_the_stdlib():
         results.append(parser.calls)
     assert results[0] == results[1]
     assert len(results[1]) > 20
+
+
+@stdlib311
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="<aB b=\"'/\x00\n\t&;!?-[", max_size=30),
+    cuts,
+    st.booleans(),
+)
+def test_tails_without_a_closing_bracket(text, cut_points, convert_charrefs):
+    # After the last ">" webstd decides constructs without scanning them (see _waits_for_gt).
+    assert_same(split(text, cut_points), convert_charrefs)
+    assert_same(["<p>", text], convert_charrefs)

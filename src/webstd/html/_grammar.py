@@ -30,6 +30,9 @@ _VALUE_INDICATOR = r"\s*=+\s*"
 # Whitespace and any "/" that does not end the tag separate attributes.
 _SEPARATOR = r"(?:\s|/(?!>))*"
 
+# What ends a tag name (searched for on its own to find where a name stops).
+TAG_NAME_END = re.compile(r"[\t\n\r\f />\x00]")
+
 interesting_normal = re.compile("[&<]")
 incomplete = re.compile("&[a-zA-Z#]")
 entityref = re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]")

@@ -40,10 +40,13 @@ _TEXT_THEN_TAG = _grammar.TEXT_THEN_TAG.match
 _RAW_TEXT_THEN_TAG = _grammar.RAW_TEXT_THEN_TAG.match
 _FAST_ATTRIBUTES = _grammar.FAST_ATTRIBUTE.findall
 _REFERENCE_END = _grammar.REFERENCE_END.search
+_TAG_NAME_END = _grammar.TAG_NAME_END.search
 _REFERENCE_LOOKBEHIND = _grammar.REFERENCE_LOOKBEHIND
 # After "<name", one of these means the tag may continue in the next feed().
 _TAG_MAY_CONTINUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
 _QUOTES = ("'", '"')
+# Comments, declarations, processing instructions and end tags all end at a ">".
+_NEEDS_GT = ("</", "<!", "<?")
 _CDATA_END: dict[str, re.Pattern[str]] = {}
 
 
@@ -76,6 +79,7 @@ class HTMLParser:
         self.lasttag = "???"
         self.interesting = interesting_normal
         self.cdata_elem: str | None = None
+        self._stalled = False
         self._line = 1
         self._column = 0
         self._counted = self._cursor = 0
@@ -83,6 +87,10 @@ class HTMLParser:
     def feed(self, data: str) -> None:
         """Process as much of data (added to what is buffered) as can be decided on."""
         self.rawdata = self.rawdata + data
+        if self._stalled and ">" not in data:
+            # What waits can only be decided by a ">": skip the rescan, which would make
+            # feeding a long comment or script in small pieces quadratic.
+            return
         self.goahead(False)
 
     def close(self) -> None:
@@ -100,12 +108,16 @@ class HTMLParser:
 
     def set_cdata_mode(self, elem: str) -> None:
         """Treat everything up to </elem> as raw text (script, style)."""
-        self.cdata_elem = elem = elem.lower()
+        self.cdata_elem = elem.lower()
+        self.interesting = self._cdata_end()
+
+    def _cdata_end(self) -> re.Pattern[str]:
+        elem = self.cdata_elem
         pattern = _CDATA_END.get(elem)
         if pattern is None:
             pattern = re.compile(_grammar.CDATA_END_TEMPLATE.format(elem), re.IGNORECASE)
             _CDATA_END[elem] = pattern
-        self.interesting = pattern
+        return pattern
 
     def clear_cdata_mode(self) -> None:
         self.interesting = interesting_normal
@@ -114,6 +126,8 @@ class HTMLParser:
     # Positions are counted lazily: the loop only moves _cursor (the index in rawdata of the
     # construct being reported); newlines are counted up to it when a position is asked for.
     # (_line, _column) is the position of index _counted.
+    _stalled = False
+    _name_scan = (0, -1)
     _line = 1
     _column = 0
     _counted = 0
@@ -167,21 +181,31 @@ class HTMLParser:
         i = 0
         n = len(rawdata)
         fast = self._fast_path_applies()
+        # Constructs after the last ">" that need one are undecided without a rescan; at close()
+        # this keeps "<!--<!--<!--..." linear.
+        last_gt = rawdata.rfind(">") if fast else n
+        self._name_scan = (0, -1)
         while i < n:
             # Text runs up to the next construct; a well-formed tag right after it is matched
             # in the same step.
             cdata = self.cdata_elem
             decode = self.convert_charrefs and not cdata
             tag = None
+            # (Past the last ">" there is no whole tag to match: text is found by a plain search.)
             if decode:
-                tag = _TEXT_THEN_TAG(rawdata, i)
-                j = tag.end(1)
+                if i <= last_gt:
+                    tag = _TEXT_THEN_TAG(rawdata, i)
+                    j = tag.end(1)
+                else:
+                    j = rawdata.find("<", i)
+                    if j < 0:
+                        j = n
                 if j == n:
                     # A trailing "&name" may still grow into a longer reference.
                     amp = rawdata.rfind("&", max(i, n - _REFERENCE_LOOKBEHIND))
                     if amp >= 0 and _REFERENCE_END(rawdata, amp) is None:
                         break
-            elif not cdata and self.interesting is interesting_normal:
+            elif not cdata and self.interesting is interesting_normal and i <= last_gt:
                 tag = _RAW_TEXT_THEN_TAG(rawdata, i)
                 j = tag.end(1)
             else:
@@ -210,9 +234,9 @@ class HTMLParser:
                     self.handle_endtag(end_name.lower())
                     self.clear_cdata_mode()
                 else:
-                    k = self._markup(i, end)
+                    k = self._markup(i, end, last_gt)
             elif rawdata[i] == "<":
-                k = self._markup(i, end)
+                k = self._markup(i, end, last_gt)
             else:
                 k = self._reference(i, end)
                 if k == -2:
@@ -231,6 +255,14 @@ class HTMLParser:
                 text = unescape(text)
             self.handle_data(text)
             i = n
+        self._stalled = (
+            not end
+            and last_gt < i < n
+            and (
+                self._waits_for_gt(i, stable=True)
+                or (self.cdata_elem is not None and self.interesting is self._cdata_end())
+            )
+        )
         # The buffer is cut at i: count up to it now, then count from its new start.
         self._cursor = i
         self._count_lines()
@@ -244,7 +276,41 @@ class HTMLParser:
             cls.parse_starttag is HTMLParser.parse_starttag
             and cls.check_for_whole_start_tag is HTMLParser.check_for_whole_start_tag
             and cls.parse_endtag is HTMLParser.parse_endtag
+            and cls.parse_comment is HTMLParser.parse_comment
+            and cls.parse_pi is HTMLParser.parse_pi
+            and cls.parse_html_declaration is HTMLParser.parse_html_declaration
+            and cls.parse_bogus_comment is HTMLParser.parse_bogus_comment
+            and cls.parse_marked_section is HTMLParser.parse_marked_section
+            and cls.set_cdata_mode is HTMLParser.set_cdata_mode
         )
+
+    def _waits_for_gt(self, i: int, stable: bool) -> bool:
+        """Whether the construct at rawdata[i], with no ">" after it, is undecided.
+
+        Comments, declarations and end tags end at a ">".  A start tag can also be cut short by
+        a NULL right after its name; whatever else follows it (names, "=", values, quotes) the
+        tolerant grammar either takes in or waits on.  With stable, also require that the next
+        feed() cannot change the answer unless it brings a ">".
+        """
+        rawdata = self.rawdata
+        if rawdata.startswith(_NEEDS_GT, i):
+            return True
+        if not starttagopen.match(rawdata, i):
+            return False
+        name_end = self._tag_name_end(i)
+        if name_end == len(rawdata):
+            return not stable
+        return rawdata[name_end] != "\x00"
+
+    def _tag_name_end(self, i: int) -> int:
+        """End of the tag name at rawdata[i + 1]; the last search is reused, as the tags that
+        ask are looked up left to right (this keeps "<a<a<a..." linear)."""
+        start, stop = self._name_scan
+        if not start <= i + 1 <= stop:
+            match = _TAG_NAME_END(self.rawdata, i + 1)
+            stop = match.start() if match is not None else len(self.rawdata)
+            self._name_scan = (i + 1, stop)
+        return stop
 
     def _start_tag(self, name: str, attribute_run: str, slash: str, source: str) -> None:
         """Report a start tag the fast path matched whole."""
@@ -269,10 +335,14 @@ class HTMLParser:
             if tag in self.CDATA_CONTENT_ELEMENTS:
                 self.set_cdata_mode(tag)
 
-    def _markup(self, i: int, end: bool) -> int:
+    def _markup(self, i: int, end: bool, last_gt: int) -> int:
         """Report the construct at rawdata[i] == "<"; return where the scan goes on, or -1."""
         rawdata = self.rawdata
-        if starttagopen.match(rawdata, i):
+        if i > last_gt and self._waits_for_gt(i, stable=False):
+            if starttagopen.match(rawdata, i):
+                self.__starttag_text = None
+            k = -1
+        elif starttagopen.match(rawdata, i):
             k = self.parse_starttag(i)
         elif rawdata.startswith("</", i):
             k = self.parse_endtag(i)
