@@ -29,6 +29,8 @@ from webstd.protocol import (
     NEED_DATA,
     BodyKind,
     BodyReader,
+    Data,
+    EndOfMessage,
     HeaderFieldTooLarge,
     HeadersTooLarge,
     IncompleteMessage,
@@ -103,6 +105,8 @@ class HTTPResponse(io.BufferedIOBase):
         #: Bytes of the head received so far (0 lets the connection retry a safe request).
         self._head_received = 0
         self._head_chunks: list[bytes] = []
+        #: No part of the body was read yet, so read() may take it from the parser directly.
+        self._untouched = True
         #: True once the whole body was read, so that the socket may carry another request.
         self._complete = False
         #: Called once when the body has been read completely or the response is closed.
@@ -179,7 +183,7 @@ class HTTPResponse(io.BufferedIOBase):
         """The body is complete: give the socket back (or close it) and stop reading."""
         if self.fp is not None and self.fp.trailers:
             self.trailers = HTTPMessage.from_headers(self.fp.trailers)
-        self._complete = not self._parser.in_message and not self._parser.trailing_data
+        self._complete = not self._parser.in_message
         self._close_conn()
 
     def _close_conn(self) -> None:
@@ -198,8 +202,9 @@ class HTTPResponse(io.BufferedIOBase):
             self._finish()
         return data
 
-    def _body_error(self, error: RemoteProtocolError) -> IncompleteRead:
-        partial = self.fp.buffered() if self.fp is not None else b""
+    def _body_error(self, error: RemoteProtocolError, partial: bytes | None = None) -> IncompleteRead:
+        if partial is None:
+            partial = self.fp.buffered() if self.fp is not None else b""
         expected = None
         if isinstance(error, IncompleteMessage) and error.expected is not None:
             expected = error.expected - error.received
@@ -219,7 +224,10 @@ class HTTPResponse(io.BufferedIOBase):
         if self.fp is None:
             return b""
         if amt is None or amt < 0:
+            if self._untouched:
+                return self._read_whole_body()
             return self._call(self.fp.read, -1)
+        self._untouched = False
         if amt == 0:
             return b""
         try:
@@ -233,12 +241,38 @@ class HTTPResponse(io.BufferedIOBase):
             raise self._body_error(error) from error
         return self._consumed(data)
 
+    def _read_whole_body(self) -> bytes:
+        """read() before any other read, the common case: the body straight from the parser,
+        without BodyReader's buffer in between."""
+        parser = self._parser
+        pieces = []
+        while True:
+            try:
+                event = parser.next_event()
+            except RemoteProtocolError as error:
+                raise self._body_error(error, b"".join(pieces)) from error
+            if type(event) is Data:
+                pieces.append(event.data)
+            elif event is NEED_DATA:
+                data = self._receive()
+                parser.feed(data) if data else parser.feed_eof()
+            else:
+                break
+        if type(event) is EndOfMessage and event.trailers:
+            self.trailers = HTTPMessage.from_headers(event.trailers)
+        if self.length is not None:
+            self.length = 0
+        self._complete = not parser.in_message
+        self._close_conn()
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
     def readinto(self, b: Any) -> int:
         data = self.read(len(memoryview(b).cast("B")))
         memoryview(b).cast("B")[: len(data)] = data
         return len(data)
 
     def read1(self, n: int = -1) -> bytes:
+        self._untouched = False
         return self._call(self.fp.read1, n) if self.fp is not None else b""
 
     def readinto1(self, b: Any) -> int:
@@ -247,6 +281,7 @@ class HTTPResponse(io.BufferedIOBase):
         return len(data)
 
     def peek(self, n: int = -1) -> bytes:
+        self._untouched = False
         if self.fp is None:
             return b""
         try:
@@ -255,19 +290,8 @@ class HTTPResponse(io.BufferedIOBase):
             raise self._body_error(error) from error
 
     def readline(self, limit: int | None = -1) -> bytes:
+        self._untouched = False
         return self._call(self.fp.readline, limit) if self.fp is not None else b""
-
-    def _drain(self) -> bool:
-        """Reads and drops what is left of the body; True when the socket may be reused."""
-        if self.fp is None:
-            return self._complete
-        try:
-            self.fp.drain()
-        except (RemoteProtocolError, OSError):
-            self._close_conn()
-            return False
-        self._finish()
-        return self._complete
 
     # The file and the head accessors --------------------------------------------------------------
     def close(self) -> None:
