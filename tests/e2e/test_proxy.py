@@ -29,17 +29,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-TLS_PORT = _free_port()
+@pytest.fixture(scope="module")
+def tls_listener():
+    """Bound before the proxy starts, so the proxy's --connect-ports can name its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    yield listener
+    listener.close()
 
 
 @pytest.fixture(scope="module")
-def proxy_port(tmp_path_factory):
+def proxy_port(tmp_path_factory, tls_listener):
     port = _free_port()
     log = tmp_path_factory.mktemp("proxy") / "access.log"
     environment = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     process = subprocess.Popen(
         [sys.executable, "-m", "webstd", "proxy", "--port", str(port), "--auth", f"{USER}:{PASSWORD}",
-         "--allow-private", "--connect-ports", f"443,{TLS_PORT}",
+         "--allow-private", "--connect-ports", f"443,{tls_listener.getsockname()[1]}",
          "--access-log", str(log)],
         env=environment, stderr=subprocess.PIPE,
     )
@@ -59,7 +64,7 @@ def proxy_port(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tls_origin(tmp_path_factory):
+def tls_origin(tmp_path_factory, tls_listener):
     """A Python ssl server answering every request with "secure" (certificate made by openssl)."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
@@ -72,8 +77,8 @@ def tls_origin(tmp_path_factory):
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    port = TLS_PORT
-    listener = socket.create_server(("127.0.0.1", port))
+    listener = tls_listener
+    port = listener.getsockname()[1]
 
     def serve(sock):
         try:
@@ -100,7 +105,6 @@ def tls_origin(tmp_path_factory):
 
     threading.Thread(target=accept, daemon=True).start()
     yield port, cert
-    listener.close()
 
 
 def _seed_example(module, proxy_port: int, url: str) -> bytes:
