@@ -82,11 +82,13 @@ class Site:
     files: dict[str, tuple[str, bytes]]
     log: list[tuple[str, str, str | None]] = field(default_factory=list)
     hits: dict[str, int] = field(default_factory=dict)
+    times: list[tuple[str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, method: str, path: str, range_header: str | None) -> int:
         with self.lock:
             self.log.append((method, path, range_header))
+            self.times.append((path, time.monotonic()))
             if method == "GET":
                 self.hits[path] = self.hits.get(path, 0) + 1
             return self.hits.get(path, 0)

@@ -1,0 +1,180 @@
+"""webstd images --download end to end against a site served on 127.0.0.1 (tests/support/image_site)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.image_site import HUGE_SIZE, KOREAN_NAME, KOREAN_PAGE, KOREAN_PATH, image_site
+from webstd._images.charset import decode_page
+from webstd._images.naming import url_hash
+from webstd.cli.images import main
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+@pytest.fixture(scope="module")
+def site():
+    with image_site() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def first_run(site, tmp_path_factory):
+    """One full download of the index page (most tests read its results)."""
+    directory = tmp_path_factory.mktemp("images")
+    with pytest.MonkeyPatch.context() as patch:
+        captured = {}
+
+        class Capture:
+            def __init__(self):
+                self.parts = []
+
+            def write(self, text):
+                self.parts.append(text)
+
+            def flush(self):
+                pass
+
+            def isatty(self):
+                return False
+
+        out, err = Capture(), Capture()
+        patch.setattr(sys, "stdout", out)
+        patch.setattr(sys, "stderr", err)
+        captured["status"] = main([site.url + "/", "--css", "--download", str(directory),
+                                   "--timeout", "0.5", "--max-size", "1M"])
+    captured["out"] = "".join(out.parts)
+    captured["err"] = "".join(err.parts)
+    captured["dir"] = directory
+    return captured
+
+
+def test_exit_status_and_summary(first_run, site):
+    assert first_run["status"] == 1
+    lines = first_run["out"].splitlines()
+    assert lines[0] == "downloaded 21, skipped 1, failed 4"
+    assert f"failed {site.url}/missing.png: HTTP 404 Not Found" in lines
+    assert f"failed {site.url}/notimage.png: not an image (text/html)" in lines
+    assert f"failed {site.url}/huge.png: too large ({HUGE_SIZE} bytes, --max-size 1048576)" in lines
+    assert (f"failed {site.url}/huge-stream.png: too large (more than 1048576 bytes,"
+            " --max-size 1048576)") in lines
+    assert f"skipped {site.url}/private/secret.png: disallowed by robots.txt" in lines
+
+
+def test_plain_progress_lines_when_stderr_is_not_a_tty(first_run, site):
+    err = first_run["err"].splitlines()
+    assert len(err) == 26
+    assert f"downloaded {site.url}/img/plain.png: plain.png (3000 bytes)" in err
+
+
+def test_files_match_what_the_server_sent(first_run, site):
+    directory = first_run["dir"]
+    for name, path in [("plain.png", "/img/plain.png"), ("spaced.png", "/img/spaced.png"),
+                       ("pic.webp", "/img/pic.webp"), ("favicon.ico", "/favicon.ico"),
+                       ("hero.png", "/img/hero.png"), ("inline.png", "/img/inline.png")]:
+        assert (directory / name).read_bytes() == site.files[path][1]
+    assert not list(directory.glob("*.part"))
+    assert not (directory / "huge.png").exists() and not (directory / "missing.png").exists()
+
+
+def test_same_base_name_keeps_both(first_run, site):
+    directory = first_run["dir"]
+    assert (directory / "dup.png").read_bytes() == site.files["/a/dup.png"][1]
+    second = f"dup-{url_hash(site.url + '/b/dup.png')}.png"
+    assert (directory / second).read_bytes() == site.files["/b/dup.png"][1]
+
+
+def test_data_urls_are_decoded_and_saved(first_run):
+    directory = first_run["dir"]
+    gifs = list(directory.glob("*.gif"))
+    assert [path.read_bytes()[:6] for path in gifs] == [b"GIF89a"]
+    svgs = list(directory.glob("*.svg"))
+    assert [path.read_bytes() for path in svgs] == [b'<svg xmlns="http://www.w3.org/2000/svg"/>']
+
+
+def test_slow_image_times_out_then_succeeds_on_retry(first_run, site):
+    assert len(site.requests_for("/slow.png")) == 2
+    assert (first_run["dir"] / "slow.png").read_bytes() == site.files["/slow.png"][1]
+
+
+def test_503_is_retried(first_run, site):
+    assert len(site.requests_for("/flaky.png")) == 2
+    assert (first_run["dir"] / "flaky.png").exists()
+
+
+def test_404_is_not_retried(first_run, site):
+    assert len(site.requests_for("/missing.png")) == 1
+
+
+def test_redirect_is_followed(first_run, site):
+    assert (first_run["dir"] / "redirect.png").read_bytes() == site.files["/img/target.png"][1]
+
+
+def test_cut_download_resumes_with_range(first_run, site):
+    gets = [entry for entry in site.requests_for("/cut.png") if entry[0] == "GET"]
+    body = site.files["/cut.png"][1]
+    assert gets == [("GET", "/cut.png", None), ("GET", "/cut.png", f"bytes={len(body) // 2}-")]
+    assert (first_run["dir"] / "cut.png").read_bytes() == body
+
+
+def test_robots_fetched_once_and_respected(first_run, site):
+    assert len(site.requests_for("/robots.txt")) <= 2  # the module's runs share the site
+    assert site.requests_for("/private/secret.png") == []
+
+
+def test_second_run_skips_complete_files_and_resumes_a_part(site, tmp_path, capsys):
+    body = site.files["/img/plain.png"][1]
+    (tmp_path / "plain.png.part").write_bytes(body[:1000])
+    (tmp_path / "hero.png").write_bytes(site.files["/img/hero.png"][1])
+    (tmp_path / "small.png").write_bytes(b"stale")
+    before = len(site.log)
+    assert main([site.url + "/", "--css", "--download", str(tmp_path), "--max-size", "1M",
+                 "--ignore-robots"]) == 1
+    out = capsys.readouterr().out
+    new = site.log[before:]
+    assert ("GET", "/img/plain.png", "bytes=1000-") in new
+    assert (tmp_path / "plain.png").read_bytes() == body
+    assert f"skipped {site.url}/img/hero.png: hero.png already complete" in out
+    assert ("HEAD", "/img/hero.png", None) in new and ("GET", "/img/hero.png", None) not in new
+    assert (tmp_path / "small.png").read_bytes() == site.files["/img/small.png"][1]
+    assert ("GET", "/private/secret.png", None) in new
+    assert ("GET", "/robots.txt", None) not in new
+
+
+def test_a_200_answer_to_a_range_request_restarts_the_file(site, tmp_path):
+    # The site serves /huge-stream.png chunked and ignores Range for it.
+    (tmp_path / "huge-stream.png.part").write_bytes(b"garbage")
+    assert main([site.url + "/", "--download", str(tmp_path), "--ignore-robots", "--any-type",
+                 "--jobs", "16"]) == 1
+    assert (tmp_path / "huge-stream.png").read_bytes() == site.files["/huge-stream.png"][1]
+    assert (tmp_path / "notimage.png").read_bytes() == site.files["/notimage.png"][1]
+
+
+def test_euc_kr_page_declared_by_meta_only(site, tmp_path):
+    text, codec = decode_page(KOREAN_PAGE, "text/html")
+    assert codec == "cp949" and 'alt="고양이 사진"' in text
+    assert main([site.url + "/korean.html", "--download", str(tmp_path)]) == 0
+    assert (tmp_path / KOREAN_NAME).read_bytes() == site.files[KOREAN_PATH][1]
+
+
+def test_delay_spaces_requests_to_one_host(site, tmp_path):
+    before = len(site.times)
+    assert main([site.url + "/korean.html", "--download", str(tmp_path), "--delay", "0.2"]) == 0
+    arrivals = [moment for _, moment in site.times[before:]]
+    assert len(arrivals) == 3  # the page, robots.txt, the image
+    # The client sleeps before sending, so the server cannot see them closer together.
+    assert all(later - earlier >= 0.19 for earlier, later in zip(arrivals, arrivals[1:], strict=False))
+
+
+def test_command_line_runs_in_a_subprocess(site, tmp_path):
+    environment = dict(os.environ, PYTHONPATH=str(SRC))
+    result = subprocess.run(
+        [sys.executable, "-m", "webstd", "images", site.url + "/korean.html",
+         "--download", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, env=environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "downloaded 1, skipped 0, failed 0\n"
+    assert "Traceback" not in result.stderr
