@@ -433,3 +433,20 @@ def test_tails_without_a_closing_bracket(text, cut_points, convert_charrefs):
     # After the last ">" webstd decides constructs without scanning them (see _waits_for_gt).
     assert_same(split(text, cut_points), convert_charrefs)
     assert_same(["<p>", text], convert_charrefs)
+
+
+@stdlib311
+def test_leaving_cdata_mode_between_feeds():
+    results = []
+    for cls in (STD, WEB):
+        parser = cls()
+        parser.events = []
+        parser.feed("<script>a < b")
+        parser.clear_cdata_mode()
+        parser.feed(" <b c")
+        parser.events.append("fed")
+        parser.feed("d")
+        parser.close()
+        results.append(parser.events)
+    assert results[0] == results[1]
+    assert results[1].index(("handle_data", ("a ",), (1, 8), None)) < results[1].index("fed")

@@ -12,6 +12,10 @@ points gives the events that Python 3.11's html.parser gives for the same split.
 are recognised by one fast match each; anything else takes the slow path built on the public
 patterns.  Bad markup never raises: it becomes data, a comment or nothing, as in the stdlib; where
 the stdlib raises (unknown ``<![keyword``) this parser reads a bogus comment, as HTML5 does.
+
+Unlike the stdlib, work stays linear in the input on unfinished constructs: after the last ">" in
+the buffer nothing that needs one is searched for again (see _waits_for_gt), and feed() does not
+rescan a construct that only a ">" can finish.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ _CDATA_END: dict[str, re.Pattern[str]] = {}
 
 
 def _attribute_value(value: str) -> str:
-    if value[:1] in ("'", '"'):
+    if value[:1] in _QUOTES:
         value = value[1:-1]
     if "&" in value:
         return unescape(value)
@@ -110,6 +114,7 @@ class HTMLParser:
         """Treat everything up to </elem> as raw text (script, style)."""
         self.cdata_elem = elem.lower()
         self.interesting = self._cdata_end()
+        self._stalled = False
 
     def _cdata_end(self) -> re.Pattern[str]:
         elem = self.cdata_elem
@@ -122,12 +127,16 @@ class HTMLParser:
     def clear_cdata_mode(self) -> None:
         self.interesting = interesting_normal
         self.cdata_elem = None
+        self._stalled = False
+
+    # True when what waits in rawdata can only be decided once a ">" arrives.
+    _stalled = False
+    # (i, j): the tag names starting between i and j all end at j (see _tag_name_end).
+    _name_scan = (0, -1)
 
     # Positions are counted lazily: the loop only moves _cursor (the index in rawdata of the
     # construct being reported); newlines are counted up to it when a position is asked for.
     # (_line, _column) is the position of index _counted.
-    _stalled = False
-    _name_scan = (0, -1)
     _line = 1
     _column = 0
     _counted = 0
