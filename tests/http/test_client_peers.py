@@ -441,6 +441,36 @@ def test_retry_when_the_close_is_seen_only_after_sending():
         connection.close()
 
 
+@pytest.mark.parametrize(
+    "body, retried",
+    [(b"replayable", True), ("text", True), (io.BytesIO(b"file"), False), (Chunks([b"it"]), False)],
+)
+def test_put_is_retried_only_with_a_replayable_body(body, retried):
+    def script(peer):
+        if peer.server.connections == 1:
+            peer.read_request()
+            peer.send(OK)
+            peer.sock.recv(65536)  # the PUT arrives and is dropped unanswered
+        else:
+            peer.read_request()
+            peer.send(OK)
+
+    with ScriptedServer(script) as server:
+        connection = webstd_client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        assert get_all(connection)[4] == b"ok"
+        if retried:
+            connection.request("PUT", "/x", body)
+            assert connection.getresponse().read() == b"ok"
+            assert server.requests[-1].body == (body if isinstance(body, bytes) else body.encode())
+        else:
+            # RemoteDisconnected, or a broken pipe while the body is written: never sent twice.
+            with pytest.raises(ConnectionError):
+                connection.request("PUT", "/x", body)
+                connection.getresponse()
+        connection.close()
+    assert server.connections == (2 if retried else 1)
+
+
 def test_response_closed_unread_does_not_desynchronize():
     # In the stdlib, closing a keep-alive response early leaves its body in the socket for the
     # next response to trip over; webstd drops that socket and opens a new one.
