@@ -81,8 +81,10 @@ responses = {status.value: status.phrase for status in HTTPStatus}
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 # Methods whose requests carry content: without a body they get "Content-Length: 0".
 _METHODS_EXPECTING_BODY = frozenset({"PATCH", "POST", "PUT"})
-# The 3.11 stdlib refuses these in a host name with InvalidURL; webstd does the same.
+# The 3.11 stdlib refuses these in a host name with InvalidURL, and these in a method with
+# ValueError; webstd does the same (and more, see putrequest).
 _CONTROL_IN_HOST = re.compile(r"[\x00-\x20\x7f]")
+_CONTROL_IN_METHOD = re.compile(r"[\x00-\x1f]")
 
 
 def _body_length(body: Any, method: str) -> int | None:
@@ -317,15 +319,24 @@ class HTTPConnection:
             self.__response = None
         if self.__state != _CS_IDLE or self.__response:
             raise CannotSendRequest(self.__state)
-        try:
-            check_method(method)
-        except LocalProtocolError:
-            raise ValueError(f"method can't contain control characters or separators: {method!r}") from None
+        # The checks in the order 3.11 makes them, so that the same input raises the same class;
+        # the last one (a method must be a token) is webstd's own.
+        found = _CONTROL_IN_METHOD.search(method)
+        if found is not None:
+            raise ValueError(
+                f"method can't contain control characters. {method!r} (found at least {found.group()!r})"
+            )
         url = url or "/"
         try:
             check_target(url)
         except LocalProtocolError:
             raise InvalidURL(f"URL can't contain control characters or spaces: {url!r}") from None
+        if not (method.isascii() and url.isascii()):
+            f"{method} {url}".encode("ascii")  # raises UnicodeEncodeError, as in the stdlib
+        try:
+            check_method(method)
+        except LocalProtocolError:
+            raise ValueError(f"method must be a token (RFC 9110 section 9.1): {method!r}") from None
         self.__state = _CS_REQ_STARTED
         self._method = method
         self._url = url
@@ -375,6 +386,10 @@ class HTTPConnection:
         else:
             # RFC 9110 section 5.3: repeated values are joined into one list (never obs-folded).
             value = ", ".join(_text(one) for one in values)
+        if not (name.isascii() and value.isascii()):
+            # As in the stdlib: names must be ASCII and values ISO-8859-1 (UnicodeEncodeError).
+            name.encode("ascii")
+            value.encode("latin-1")
         try:
             check_field(name, value)
         except LocalProtocolError:
