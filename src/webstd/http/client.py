@@ -85,6 +85,7 @@ _METHODS_EXPECTING_BODY = frozenset({"PATCH", "POST", "PUT"})
 # ValueError; webstd does the same (and more, see putrequest).
 _CONTROL_IN_HOST = re.compile(r"[\x00-\x20\x7f]")
 _CONTROL_IN_METHOD = re.compile(r"[\x00-\x1f]")
+_poll = getattr(select, "poll", None)
 
 
 def _body_length(body: Any, method: str) -> int | None:
@@ -460,6 +461,11 @@ class HTTPConnection:
         try:
             if getattr(sock, "pending", None) and sock.pending():
                 return True
+            if _poll is not None:
+                # poll, not select: select fails for descriptors above FD_SETSIZE (1024).
+                poller = _poll()
+                poller.register(sock, select.POLLIN)
+                return bool(poller.poll(0))
             readable, _, _ = select.select([sock], [], [], 0)
         except (OSError, ValueError):
             return True
