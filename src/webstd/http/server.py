@@ -180,5 +180,18 @@ class SimpleHTTPRequestHandler(BaseHTTPRequestHandler):
         return guessed or "application/octet-stream"
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``python -m webstd.http.server``: the ``webstd serve`` command (see docs/serve.md)."""
+    from webstd.cli.serve import main as serve
+
+    return serve(argv)
+
+
+# Before the CGI import below: run as a script, this file is not yet webstd.http.server, and
+# _cgi importing it would find the import circular.
+if __name__ == "__main__":
+    raise SystemExit(main())
+
 # Defined in its own module, which subclasses SimpleHTTPRequestHandler above.
 from webstd.http._cgi import CGIHTTPRequestHandler, executable, nobody_uid  # noqa: E402, F401, I001
+
