@@ -311,8 +311,8 @@ class StaticServer:
                     conn.sink = None
                 if parser.in_message or not parser.eof:
                     self._send(conn, error_reply(error.status_code, str(error), close=True))
-                else:
-                    self._close(conn)
+                    break
+                self._close(conn)
                 return
             kind = type(event)
             if kind is Request:
@@ -335,7 +335,7 @@ class StaticServer:
                 return
             else:  # PAUSED: CONNECT or Upgrade, which a file server does not do
                 self._send(conn, error_reply(501, "Not a tunnel.", close=True))
-                return
+                break
         if conn.fd in self.connections and conn.out:
             self._flush(conn)
 
@@ -409,6 +409,8 @@ class StaticServer:
         head = entry.status_line + self._http_date() + b"\r\n" + entry.fields
         head += self._connection_field(conn) + b"\r\n"
         conn.out.append(head if head_only else head + entry.body)
+        if not conn.keep_alive:
+            conn.closing = True
         self._log(conn, 200, entry.length)
 
     # Writing ------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def parse_range(value: str, size: int) -> list[tuple[int, int]] | None:
             continue
         first = int(parts["first"])
         last = size - 1 if parts["last"] is None else int(parts["last"])
-        if last < first:
+        if parts["last"] is not None and last < first:
             return None  # section 14.1.1: an invalid int-range makes the whole set invalid
         if first < size:
             ranges.append((first, min(last, size - 1)))
