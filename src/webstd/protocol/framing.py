@@ -26,6 +26,17 @@ from webstd.protocol.limits import Limits
 _chunk_size_line = grammar.CHUNK_SIZE_LINE.fullmatch
 
 
+def _take(buffer: bytearray, limit: int) -> bytes:
+    """Removes and returns up to ``limit`` bytes from the front of ``buffer``."""
+    if limit >= len(buffer):
+        data = bytes(buffer)
+        buffer.clear()
+    else:
+        data = bytes(buffer[:limit])
+        del buffer[:limit]
+    return data
+
+
 class _Decoder:
     """Base: ``next(buffer, eof)`` returns Data, EndOfMessage or NEED_DATA and consumes from buffer."""
 
@@ -64,15 +75,9 @@ class LengthDecoder(_Decoder):
                     self.expected,
                 )
             return NEED_DATA
-        size = min(len(buffer), self.remaining)
-        if size == len(buffer):
-            data = bytes(buffer)
-            buffer.clear()
-        else:
-            data = bytes(buffer[:size])
-            del buffer[:size]
-        self.remaining -= size
-        self.received += size
+        data = _take(buffer, self.remaining)
+        self.remaining -= len(data)
+        self.received += len(data)
         return Data(data)
 
 
@@ -111,14 +116,8 @@ class ChunkedDecoder(_Decoder):
             if state == _DATA:
                 if not buffer:
                     break
-                size = min(len(buffer), self._remaining)
-                if size == len(buffer):
-                    data = bytes(buffer)
-                    buffer.clear()
-                else:
-                    data = bytes(buffer[:size])
-                    del buffer[:size]
-                self._remaining -= size
+                data = _take(buffer, self._remaining)
+                self._remaining -= len(data)
                 if not self._remaining:
                     self._state = _DATA_END
                 return Data(data)
