@@ -79,6 +79,31 @@ def _head_error(error: RemoteProtocolError, first_line: str) -> Exception:
 class HTTPResponse(io.BufferedIOBase):
     """The response to one request: status, reason, headers, and the body as a binary file."""
 
+    # What a response knows before begin(): the stdlib's "UNKNOWN" for the head's facts. Class
+    # attributes, so that a response costs only the assignments that differ.
+    headers: HTTPMessage | None = None
+    msg: HTTPMessage | None = None
+    version: int | str = _UNKNOWN
+    status: int | str = _UNKNOWN
+    #: The status, as urllib's responses call it (a webstd addition, like ``url``).
+    code: int | str = _UNKNOWN
+    reason: str = _UNKNOWN
+    chunked: bool | str = _UNKNOWN
+    chunk_left: int | str | None = _UNKNOWN
+    length: int | str | None = _UNKNOWN
+    will_close: bool | str = _UNKNOWN
+    fp: BodyReader | None = None
+    #: A chunked body's trailer fields, once the body has been read (a webstd addition).
+    trailers: HTTPMessage | None = None
+    #: Bytes of the head received so far (0 lets the connection retry a safe request).
+    _head_received = 0
+    #: No part of the body was read yet, so read() may take it from the parser directly.
+    _untouched = True
+    #: True once the whole body was read, so that the socket may carry another request.
+    _complete = False
+    #: Called once when the body has been read completely or the response is closed.
+    _release: Callable[[HTTPResponse], None] | None = None
+
     def __init__(
         self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None
     ) -> None:
@@ -86,31 +111,9 @@ class HTTPResponse(io.BufferedIOBase):
         self.debuglevel = debuglevel
         self._method = method
         self.url = url
-        self.headers: HTTPMessage | None = None
-        self.msg: HTTPMessage | None = None
-        self.version: int | str = _UNKNOWN
-        self.status: int | str = _UNKNOWN
-        #: The status, as urllib's responses call it (a webstd addition, like ``url``).
-        self.code: int | str = _UNKNOWN
-        self.reason: str = _UNKNOWN
-        self.chunked: bool | str = _UNKNOWN
-        self.chunk_left: int | str | None = _UNKNOWN
-        self.length: int | str | None = _UNKNOWN
-        self.will_close: bool | str = _UNKNOWN
-        self.fp: BodyReader | None = None
-        #: A chunked body's trailer fields, once the body has been read (a webstd addition).
-        self.trailers: HTTPMessage | None = None
         self._parser = ResponseParser(CLIENT_LIMITS)
         self._parser.expect(method or "GET")
-        #: Bytes of the head received so far (0 lets the connection retry a safe request).
-        self._head_received = 0
         self._head_chunks: list[bytes] = []
-        #: No part of the body was read yet, so read() may take it from the parser directly.
-        self._untouched = True
-        #: True once the whole body was read, so that the socket may carry another request.
-        self._complete = False
-        #: Called once when the body has been read completely or the response is closed.
-        self._release: Callable[[HTTPResponse], None] | None = None
 
     def _receive(self) -> bytes:
         data = self._sock.recv(RECEIVE_SIZE)

