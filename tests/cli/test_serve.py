@@ -1,0 +1,105 @@
+"""`webstd serve` as a process: the start-up line, `make run`'s command, signals, TLS, options."""
+
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from webstd.cli.serve import build_parser, parse_size
+
+REPO = Path(__file__).resolve().parents[2]
+OPENSSL = shutil.which("openssl")
+
+
+def launch(*args, cwd=REPO):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd", "serve", *args],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )  # fmt: skip
+    line = process.stdout.readline()
+    return process, line
+
+
+def test_make_run_command_serves_the_site_and_stops_on_sigint():
+    process, line = launch("0", "--bind", "127.0.0.1", "--directory", "examples/site")
+    try:
+        assert line.startswith("Serving HTTP on 127.0.0.1 port ")
+        url = line.split("(", 1)[1].split(")", 1)[0]
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/")
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert b"webstd serve" in response.read()
+        with urllib.request.urlopen(url + "images/", timeout=5) as response:
+            assert b"logo.svg" in response.read()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "Traceback" not in err and "Keyboard interrupt received, exiting." in out
+    assert '"GET / HTTP/1.1" 200' in err
+
+
+def test_sigterm_stops_cleanly(tmp_path):
+    process, line = launch("0", "--bind", "127.0.0.1", "--directory", str(tmp_path))
+    assert line.startswith("Serving HTTP")
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 0 and "Traceback" not in err
+
+
+def test_python_dash_m_webstd_http_server(tmp_path):
+    (tmp_path / "f.txt").write_text("via -m")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd.http.server", "0", "-b", "127.0.0.1", "-d", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        url = line.split("(", 1)[1].split(")", 1)[0]
+        with urllib.request.urlopen(url + "f.txt", timeout=5) as response:
+            assert response.read() == b"via -m"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed")
+def test_tls(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    (tmp_path / "x.txt").write_bytes(b"secure" * 50_000)
+    process, line = launch("0", "--bind", "127.0.0.1", "--directory", str(tmp_path),
+                           "--tls-cert", str(cert), "--tls-key", str(key))  # fmt: skip
+    try:
+        assert line.startswith("Serving HTTPS on 127.0.0.1")
+        url = line.split("(", 1)[1].split(")", 1)[0]
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        with urllib.request.urlopen(url + "x.txt", timeout=10, context=context) as response:
+            assert response.read() == b"secure" * 50_000
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+
+
+def test_options_and_sizes():
+    args = build_parser().parse_args([])
+    assert args.port == 8000 and args.bind is None and args.protocol == "HTTP/1.1"
+    args = build_parser().parse_args(["9000", "-b", "::1", "-p", "HTTP/1.0", "--upload",
+                                      "--max-upload", "10M", "--auth", "u:p", "--cors"])  # fmt: skip
+    assert (args.port, args.bind, args.protocol, args.max_upload) == (9000, "::1", "HTTP/1.0", 10 << 20)
+    assert args.auth == b"u:p" and args.upload and args.cors
+    assert parse_size("512k") == 512 * 1024 and parse_size("1GiB") == 1 << 30
