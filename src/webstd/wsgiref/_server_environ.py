@@ -128,6 +128,7 @@ class _EmptyInput:
     """``wsgi.input`` for a request without a body (shared: it has no state)."""
 
     __slots__ = ()
+    started = True
 
     def read(self, size: int | None = -1) -> bytes:
         return b""

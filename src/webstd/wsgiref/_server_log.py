@@ -116,10 +116,16 @@ class AccessLog:
     def __init__(self, destination: str, log_format: str) -> None:
         self._format = log_format
         self._lock = threading.Lock()
-        if destination == "-":
-            self._stream: IO[str] = sys.stderr
+        self._owned = destination != "-"
+        if self._owned:
+            self._stream: IO[str] = open(destination, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
         else:
-            self._stream = open(destination, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            self._stream = sys.stderr
+
+    def close(self) -> None:
+        if self._owned:
+            with self._lock:
+                self._stream.close()
 
     def __call__(self, environ: dict[str, Any], status: str, length: int, duration: float) -> None:
         try:

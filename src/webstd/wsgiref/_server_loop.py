@@ -46,10 +46,17 @@ from webstd.wsgiref._server_environ import EMPTY_INPUT, EnvironBuilder, InputStr
 from webstd.wsgiref._server_log import AccessLog, ErrorLog
 from webstd.wsgiref._server_response import ClientGone, Exchange, error_response
 
-__all__ = ["Listener", "WorkerServer", "open_listener", "INLINE_LIMIT"]
+__all__ = ["Listener", "WorkerServer", "open_listener", "INLINE_LIMIT", "TAKEOVER_AFTER"]
 
-#: An inline call that takes longer than this (seconds) sends its path to the pool from then on.
+#: An inline call that uses more CPU than this (seconds), or takes longer than INLINE_WALL_LIMIT,
+#: sends its path to the pool from then on. CPU time is not inflated by preemption on a busy host.
 INLINE_LIMIT = 0.002
+INLINE_WALL_LIMIT = 0.02
+#: An inline call still running after this (seconds) gets the loop handed to a new thread.
+TAKEOVER_AFTER = 0.05
+_WATCH_INTERVAL = 0.025
+#: Seconds after which the paths found slow are forgotten.
+_FORGET_SLOW_PATHS = 10.0
 _MAX_SLOW_PATHS = 4096
 _RECEIVE_SIZE = 65536
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -181,7 +188,14 @@ class WorkerServer:
         self._pool = _Pool(config.threads, self.error_log)
         self._slow_paths: set[str] = set()
         self._stopping = False
+        self._stopped_listening = False
         self._stop_deadline = 0.0
+        # The inline call in progress, for the watchdog; a takeover bumps the generation.
+        self._generation = 0
+        self._takeover_lock = threading.Lock()
+        self._inline_since = 0.0
+        self._inline_target = ""
+        self._inline_connection: Connection | None = None
         self._stopped = threading.Event()
         self._software = config.server_software
 
@@ -212,14 +226,22 @@ class WorkerServer:
             listener.sock.setblocking(False)
             selector.register(listener.sock, _READ, listener)
         selector.register(self._wake_reader, _READ, None)
+        threading.Thread(target=self._watch_inline, name="webstd-wsgi-watchdog", daemon=True).start()
+        self._lead()
+        self._stopped.wait()
+
+    def _lead(self) -> None:
+        """The loop. It returns early, leaving the server to a new thread, if an inline call
+        stalled it (see :meth:`_watch_inline`)."""
+        generation = self._generation
+        selector = self._selector
         next_sweep = time.monotonic() + 1.0
-        listening = True
+        next_forget = next_sweep + _FORGET_SLOW_PATHS
         try:
             while True:
                 if self._stopping:
-                    if listening:
+                    if not self._stopped_listening:
                         self._stop_listening()
-                        listening = False
                     if self._finished_stopping():
                         break
                 for key, mask in selector.select(1.0):
@@ -233,15 +255,50 @@ class WorkerServer:
                         self._take_returned()
                     else:
                         self._accept(data)
+                    if generation != self._generation:
+                        return
                 now = time.monotonic()
                 if now >= next_sweep:
                     next_sweep = now + 1.0
                     self._sweep(now)
+                    if now >= next_forget:
+                        # A call may have looked slow only because the process was preempted:
+                        # give every path another chance now and then.
+                        next_forget = now + _FORGET_SLOW_PATHS
+                        self._slow_paths.clear()
         finally:
-            self._close_everything()
-            self._stopped.set()
+            if generation == self._generation:
+                self._close_everything()
+                if self.access_log is not None:
+                    self.access_log.close()
+                self._stopped.set()
+
+    def _watch_inline(self) -> None:
+        """Hands the loop to a new thread when an inline call takes longer than TAKEOVER_AFTER.
+
+        The stalled thread finishes its response as a pool thread would, then ends; the path is
+        remembered as slow and goes to the pool from then on. So a handler that is usually fast
+        but sometimes blocks (a lock, a slow query) stalls other clients for TAKEOVER_AFTER at most.
+        """
+        while not self._stopped.wait(_WATCH_INTERVAL):
+            since = self._inline_since
+            if not since or time.perf_counter() - since < TAKEOVER_AFTER:
+                continue
+            with self._takeover_lock:
+                if self._inline_since != since:
+                    continue
+                self._generation += 1
+                self._inline_since = 0.0
+                self._mark_slow(self._inline_target)
+                self._unregister(self._inline_connection)
+            threading.Thread(target=self._lead, name="webstd-wsgi-loop", daemon=True).start()
+
+    def _mark_slow(self, target: str) -> None:
+        if len(self._slow_paths) < _MAX_SLOW_PATHS:
+            self._slow_paths.add(target)
 
     def _stop_listening(self) -> None:
+        self._stopped_listening = True
         for listener in self.listeners:
             try:
                 self._selector.unregister(listener.sock)
@@ -394,17 +451,30 @@ class WorkerServer:
         exchange = Exchange(request, environ, output.append, keep_alive=self._keep_alive(request),
                             software=self._software, error_log=self.error_log)
         started = time.perf_counter()
+        cpu_started = time.thread_time()
+        generation = self._generation
+        self._inline_target = request.target
+        self._inline_connection = connection
+        self._inline_since = started
         result = exchange.call(self.application)
-        if result is not None and type(result) is not list:
+        if result is not None and type(result) is list:
+            exchange.finish(result)
+            result = None
+        with self._takeover_lock:
+            self._inline_since = 0.0
+            taken_over = generation != self._generation
+        if taken_over:
+            # Another thread runs the loop now; this one finishes the response and ends.
+            self._continue_in_thread(connection, exchange, result, output, started)
+            return False
+        if result is not None:
             # A generator or a file: the rest may be slow or large, so a pool thread sends it.
             self._unregister(connection)
             self._pool.submit(self._continue_in_thread, connection, exchange, result, output, started)
             return False
-        if result is not None:
-            exchange.finish(result)
         duration = time.perf_counter() - started
-        if duration > INLINE_LIMIT and len(self._slow_paths) < _MAX_SLOW_PATHS:
-            self._slow_paths.add(request.target)
+        if duration > INLINE_WALL_LIMIT or time.thread_time() - cpu_started > INLINE_LIMIT:
+            self._mark_slow(request.target)
         if self.access_log is not None:
             self.access_log(environ, exchange.status, exchange.bytes_sent, duration)
         data = output[0] if len(output) == 1 else b"".join(output)
@@ -454,7 +524,11 @@ class WorkerServer:
     # Giving connections back to the loop ---------------------------------------------------
     def _give_back(self, connection: Connection) -> None:
         """Called by a pool thread when the connection waits for its next request."""
-        connection.sock.setblocking(False)
+        try:
+            connection.sock.setblocking(False)
+        except OSError:
+            # A fast shutdown closed it under us.
+            return
         self._returned.append(connection)
         self._wake()
 
@@ -552,6 +626,7 @@ class WorkerServer:
         exchange = Exchange(
             request, environ, send, keep_alive=self._keep_alive(request), software=self._software,
             error_log=self.error_log, sendfile=self._sendfile(sock) if connection.plain else None,
+            wsgi_input=wsgi_input,
         )
         started = time.perf_counter()
         result = exchange.call(self.application)
@@ -565,7 +640,8 @@ class WorkerServer:
 
     def _continue_in_thread(self, connection: Connection, exchange: Exchange, result: Any,
                             output: list[bytes], started: float) -> None:
-        """Finishes a response that an inline call started but did not return as a list."""
+        """Finishes a response an inline call started: sends ``output`` (what it produced), then
+        the rest of ``result`` unless that is None (already finished), blocking."""
         sock = connection.sock
         try:
             sock.settimeout(self.config.timeout)
@@ -573,9 +649,10 @@ class WorkerServer:
             if output:
                 send(b"".join(output))
             exchange.send = send
-            if connection.plain:
-                exchange.sendfile = self._sendfile(sock)
-            exchange.finish(result)
+            if result is not None:
+                if connection.plain:
+                    exchange.sendfile = self._sendfile(sock)
+                exchange.finish(result)
             if self.access_log is not None:
                 self.access_log(exchange.environ, exchange.status, exchange.bytes_sent,
                                 time.perf_counter() - started)

@@ -102,7 +102,7 @@ class Exchange:
     __slots__ = (
         "request", "environ", "send", "keep_alive", "status", "status_code", "headers",
         "head_sent", "bytes_sent", "_length", "_chunked", "_has_body", "_software",
-        "sendfile", "error_log",
+        "sendfile", "error_log", "_input",
     )
 
     def __init__(
@@ -115,6 +115,7 @@ class Exchange:
         software: str,
         error_log: Callable[[str, BaseException | None], None],
         sendfile: Callable[[Any, int, int], int] | None = None,
+        wsgi_input: Any = None,
     ) -> None:
         self.request = request
         self.environ = environ
@@ -132,6 +133,7 @@ class Exchange:
         self._software = software
         self.sendfile = sendfile
         self.error_log = error_log
+        self._input = wsgi_input
 
     # start_response and write -------------------------------------------------------------
     def start_response(
@@ -203,6 +205,10 @@ class Exchange:
                 else:
                     # RFC 9112 section 6.3 item 8: an HTTP/1.0 client reads until we close.
                     self.keep_alive = False
+        if self.keep_alive and request.expect_continue and self._input is not None and not self._input.started:
+            # The client waits for 100 Continue that will not come; it may or may not send the
+            # body, so this connection cannot carry another request (RFC 9110 section 10.1.1).
+            self.keep_alive = False
         lines.append(f"Date: {_clock.now()}\r\nServer: {self._software}\r\n")
         if not self.keep_alive:
             lines.append("Connection: close\r\n\r\n")
