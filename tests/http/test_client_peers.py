@@ -565,9 +565,13 @@ def test_https_checks_certificates_by_default():
         connection.close()
 
 
+@stdlib311
+def test_responses_table_matches():
+    assert webstd_client.responses == stdlib_client.responses
+
+
 def test_module_surface():
     assert webstd_client.responses[404] == stdlib_client.responses[404] == "Not Found"
-    assert webstd_client.responses == stdlib_client.responses
     assert (webstd_client.HTTP_PORT, webstd_client.HTTPS_PORT) == (80, 443)
     for name in stdlib_client.__all__:
         assert hasattr(webstd_client, name), name

@@ -74,7 +74,7 @@ _CS_IDLE = "Idle"
 _CS_REQ_STARTED = "Request-started"
 _CS_REQ_SENT = "Request-sent"
 
-responses = {status.value: status.phrase for status in HTTPStatus}
+responses = {status: status.phrase for status in HTTPStatus}
 
 # RFC 9110 section 9.2.2: a request with one of these methods may be repeated without harm, so it is
 # retried once when a reused connection turns out to be closed.
