@@ -41,7 +41,10 @@ td.name a{color:var(--link);text-decoration:none;word-break:break-all}
 td.name a:hover{text-decoration:underline}
 td.size,th.size{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.date{white-space:nowrap;color:var(--muted);font-variant-numeric:tabular-nums}
-.icon{display:inline-block;width:1.4em}
+.icon{display:inline-block;width:11px;height:14px;margin-right:10px;border:1.5px solid var(--muted);
+border-radius:2px;vertical-align:-2px}
+.icon.dir{width:15px;height:11px;border:0;background:#54aeff;vertical-align:-1px}
+.icon.up{border:0;width:15px}
 form{margin-top:24px;padding:16px;border:1px dashed var(--line);border-radius:8px;display:flex;
 gap:12px;align-items:center;flex-wrap:wrap}
 button{font:inherit;padding:6px 16px;border-radius:6px;border:1px solid var(--line);
@@ -121,17 +124,17 @@ def render_listing(directory: str, url_path: str, query: str, *, upload: bool = 
     rows = []
     if url_path.strip("/"):
         rows.append(
-            '<tr><td class="name"><a href="../"><span class="icon">&#8617;</span>..</a></td>'
+            '<tr><td class="name"><a href="../"><span class="icon up"></span>..</a></td>'
             '<td class="size"></td><td class="date"></td></tr>'
         )
     for name, is_dir, size, mtime in entries:
         href = _href(name) + ("/" if is_dir else "")
         label = escape(_display(name)) + ("/" if is_dir else "")
-        icon = "&#128193;" if is_dir else "&#128196;"
+        icon = "icon dir" if is_dir else "icon"
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(mtime))
         size_text = "&mdash;" if is_dir else human_size(size)
         rows.append(
-            f'<tr><td class="name"><a href="{escape(href)}"><span class="icon">{icon}</span>'
+            f'<tr><td class="name"><a href="{escape(href)}"><span class="{icon}"></span>'
             f'{label}</a></td><td class="size" title="{size} bytes">{size_text}</td>'
             f'<td class="date">{when}</td></tr>'
         )
