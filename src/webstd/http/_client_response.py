@@ -235,8 +235,11 @@ class HTTPResponse(io.BufferedIOBase):
             return b""
         try:
             data = self.fp.read(amt)
-        except IncompleteMessage:
-            # As in the stdlib, read(amt) hands out what arrived; the end shows up as b"".
+        except IncompleteMessage as error:
+            if self.chunked:
+                raise self._body_error(error) from error
+            # As in the stdlib, read(amt) of a Content-Length body hands out what arrived and
+            # the end shows up as b""; a broken chunked body raises IncompleteRead.
             data = self.fp.buffered()
             self._close_conn()
             return data
