@@ -364,3 +364,15 @@ def test_keep_alive_pipelining_and_access_log(server):
     lines = server.log_text.getvalue().splitlines()
     assert any(line.startswith("127.0.0.1 - - [") and line.endswith('"GET /a.txt HTTP/1.1" 200 20')
                for line in lines)  # fmt: skip
+
+
+def test_protocol_http10_closes_after_each_reply(request, tree):
+    listener = socket.create_server(("127.0.0.1", 0))
+    config = FileServerConfig(root=os.path.realpath(tree))
+    server = StaticServer(listener, FileService(config), protocol="HTTP/1.0", log=io.StringIO())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    request.addfinalizer(lambda: (server.shutdown(), thread.join(5), server.server_close()))
+    reply = raw(listener.getsockname()[1], b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
+    assert reply.startswith(b"HTTP/1.0 200 OK\r\n") and reply.count(b"HTTP/1.0 200") == 1
+    assert b"Connection: close\r\n" in reply and reply.endswith(b"0123456789abcdefghij")
