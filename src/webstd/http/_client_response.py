@@ -222,6 +222,22 @@ class HTTPResponse(io.BufferedIOBase):
         except RemoteProtocolError as error:
             raise self._body_error(error) from error
 
+    def _partial(self, method: Callable[..., Any], size: Any, strict: bool = False) -> bytes:
+        """A partial read (read1, readline). As in 3.11, a body cut short gives what arrived and
+        then b"" (the whole-body read() is where truncation raises); ``strict`` raises instead."""
+        if self.fp is None:
+            return b""
+        try:
+            return self._consumed(method(size))
+        except IncompleteMessage as error:
+            if strict:
+                raise self._body_error(error) from error
+            data = self.fp.buffered()
+            self._close_conn()
+            return data
+        except RemoteProtocolError as error:
+            raise self._body_error(error) from error
+
     def read(self, amt: int | None = None) -> bytes:
         """The rest of the body, or at most ``amt`` bytes of it; b"" at the end."""
         if self.fp is None:
@@ -279,7 +295,8 @@ class HTTPResponse(io.BufferedIOBase):
 
     def read1(self, n: int = -1) -> bytes:
         self._untouched = False
-        return self._call(self.fp.read1, n) if self.fp is not None else b""
+        # 3.11 raises IncompleteRead from read1() of a broken chunked body only.
+        return self._partial(self.fp.read1, n, self.chunked is True) if self.fp is not None else b""
 
     def readinto1(self, b: Any) -> int:
         data = self.read1(len(memoryview(b).cast("B")))
@@ -292,12 +309,16 @@ class HTTPResponse(io.BufferedIOBase):
             return b""
         try:
             return self.fp.peek(n if n > 0 else 0)
+        except IncompleteMessage:
+            data = self.fp.buffered()
+            self._close_conn()
+            return data
         except RemoteProtocolError as error:
             raise self._body_error(error) from error
 
     def readline(self, limit: int | None = -1) -> bytes:
         self._untouched = False
-        return self._call(self.fp.readline, limit) if self.fp is not None else b""
+        return self._partial(self.fp.readline, limit) if self.fp is not None else b""
 
     # The file and the head accessors --------------------------------------------------------------
     def close(self) -> None:
