@@ -268,3 +268,32 @@ def test_data_events_never_cross_into_the_next_message():
     while (event := parser.next_event()) is not NEED_DATA:
         events.append(event)
     assert [e.data for e in events if isinstance(e, Data)] == [b"abc", b"d"]
+
+
+def test_body_reader_file_interface():
+    from webstd.protocol import BodyReader
+
+    body = b"first line\nsecond\nthird without end"
+    stream = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%bGET / HTTP/1.1\r\nHost: a\r\n\r\n" % (len(body), body)
+    pieces = [stream[i : i + 5] for i in range(0, len(stream), 5)]
+
+    def reader():
+        parser = RequestParser()
+        feed = iter(pieces)
+        parser.feed(next(feed))
+        assert isinstance(parser.next_event(), Request)
+        return BodyReader(parser, lambda: next(feed, b"")), parser
+
+    body_reader, parser = reader()
+    assert body_reader.readline() == b"first line\n"
+    assert body_reader.read(3) == b"sec"
+    assert body_reader.readlines() == [b"ond\n", b"third without end"]
+    assert body_reader.read() == b"" and body_reader.at_end
+    # The next pipelined request is still in the parser, untouched.
+    assert isinstance(parser.next_event(), Request)
+    body_reader, _ = reader()
+    assert list(body_reader) == [b"first line\n", b"second\n", b"third without end"]
+    body_reader, _ = reader()
+    assert body_reader.readline(4) == b"firs" and body_reader.readlines(5) == [b"t line\n"]
+    body_reader, _ = reader()
+    assert body_reader.drain() == len(body) and body_reader.read() == b""

@@ -41,6 +41,7 @@ from webstd.protocol.errors import (
     ProtocolError,
     RemoteProtocolError,
     RequestLineTooLong,
+    StatusLineTooLong,
     TooManyHeaders,
     UnsupportedTransferCoding,
     UnsupportedVersion,
@@ -81,7 +82,7 @@ __all__ = [
     "InvalidHeader", "InvalidMethod", "InvalidTarget", "InvalidTransferEncoding", "InvalidVersion",
     "Limits", "LocalProtocolError", "MissingHost", "NEED_DATA", "ObsoleteLineFolding", "PAUSED",
     "ProtocolError", "RemoteProtocolError", "Request", "RequestLineTooLong", "RequestParser",
-    "Response", "ResponseParser", "Sentinel", "TooManyHeaders", "UnsupportedTransferCoding",
+    "Response", "ResponseParser", "Sentinel", "StatusLineTooLong", "TooManyHeaders", "UnsupportedTransferCoding",
     "UnsupportedVersion", "check_field", "check_method", "check_target", "chunk", "last_chunk",
     "outgoing_response_framing", "request_head", "response_has_body", "response_head",
 ]

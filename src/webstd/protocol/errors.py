@@ -60,6 +60,10 @@ class BadStatusLine(RemoteProtocolError):
     status_code = 502
 
 
+class StatusLineTooLong(BadStatusLine):
+    """A response's status line is longer than ``Limits.max_request_line``."""
+
+
 class InvalidHeader(RemoteProtocolError):
     """A header field is malformed: bad name, control character in the value, colon missing."""
 

@@ -5,7 +5,7 @@ A message is always ``head``, then zero or more :class:`Data`, then one :class:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from webstd.protocol.headers import Headers
@@ -74,11 +74,28 @@ class Data:
     data: bytes
 
 
+class _NoTrailers(Headers):
+    """The one empty trailer section shared by every message without trailers: read-only, so
+    that sharing it is safe and no message pays for an object it does not need."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object) -> None:
+        raise TypeError("a message without trailers has an empty, read-only trailer section")
+
+    add = set = remove = __delitem__ = _refuse  # type: ignore[assignment]
+    # Immutable, so hashable (and so accepted as a dataclass default).
+    __hash__ = object.__hash__
+
+
+NO_TRAILERS: Headers = _NoTrailers()
+
+
 @dataclass(slots=True, eq=False)
 class EndOfMessage:
     """The body is complete. ``trailers`` holds a chunked body's trailer fields."""
 
-    trailers: Headers = field(default_factory=Headers)
+    trailers: Headers = NO_TRAILERS
 
 
 class Sentinel(Enum):

@@ -36,6 +36,7 @@ from webstd.protocol.errors import (
     MissingHost,
     RemoteProtocolError,
     RequestLineTooLong,
+    StatusLineTooLong,
     UnsupportedTransferCoding,
     UnsupportedVersion,
 )
@@ -102,10 +103,19 @@ def _transfer_codings(values: list[str] | tuple[()]) -> list[str]:
     return codings
 
 
-# The fields a request parser acts on; every other field is only stored.
+# The fields the parsers act on; every other field is only stored.
 _CONTROL_FIELDS = frozenset(
     {"host", "content-type", "connection", "expect", "upgrade", "transfer-encoding", "content-length"}
 )
+
+
+def _control_fields(headers: Headers) -> dict[str, list[str]]:
+    """One pass over the fields picks out the few that decide framing, routing and keep-alive."""
+    control: dict[str, list[str]] = {}
+    for _, lower, value in headers._fields:
+        if lower in _CONTROL_FIELDS:
+            control.setdefault(lower, []).append(value)
+    return control
 
 
 class _Parser:
@@ -272,11 +282,7 @@ class RequestParser(_Parser):
             raise UnsupportedVersion(f"unsupported HTTP version {version_text!r}")
         self._check_target(method, target)
 
-        # One pass over the fields picks out the few that decide framing and routing.
-        control: dict[str, list[str]] = {}
-        for _, lower, value in headers._fields:
-            if lower in _CONTROL_FIELDS:
-                control.setdefault(lower, []).append(value)
+        control = _control_fields(headers)
 
         hosts = control.get("host", ())
         if len(hosts) > 1:
@@ -366,7 +372,7 @@ class ResponseParser(_Parser):
             del buffer[:2]
 
     def _line_too_long(self) -> RemoteProtocolError:
-        return BadStatusLine(f"status line longer than {self.limits.max_request_line} bytes")
+        return StatusLineTooLong(f"status line longer than {self.limits.max_request_line} bytes")
 
     def _head(self, first_line: str, headers: Headers) -> Response:
         match = _status_line(first_line)
@@ -381,7 +387,8 @@ class ResponseParser(_Parser):
         if status < 100:
             raise BadStatusLine(f"invalid status code {status_text!r}")
         method = self._methods[0] if self._methods else "GET"
-        connection = headers.get_tokens("connection")
+        control = _control_fields(headers)
+        connection = _tokens(control.get("connection", ()))
         if version == "1.1":
             keep_alive = "close" not in connection
         else:
@@ -399,7 +406,7 @@ class ResponseParser(_Parser):
         if method == "HEAD" or status in (204, 304):
             kind, length = BodyKind.NONE, None
         else:
-            kind, length = self._response_framing(headers)
+            kind, length = self._response_framing(control)
         if kind is BodyKind.UNTIL_CLOSE:
             response.keep_alive = False
         response.body_kind, response.content_length = kind, length
@@ -407,10 +414,10 @@ class ResponseParser(_Parser):
         return response
 
     @staticmethod
-    def _response_framing(headers: Headers) -> tuple[BodyKind, int | None]:
+    def _response_framing(control: dict[str, list[str]]) -> tuple[BodyKind, int | None]:
         """RFC 9112 section 6.3, items 3 to 8, for a response that may have a body."""
-        codings = _transfer_codings(headers.get_all("transfer-encoding"))
-        content_length = headers.get_all("content-length")
+        codings = _transfer_codings(control.get("transfer-encoding", ()))
+        content_length = control.get("content-length")
         if codings:
             if content_length:
                 raise ConflictingFraming("both Content-Length and Transfer-Encoding", 502)

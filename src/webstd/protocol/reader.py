@@ -8,7 +8,7 @@ message stays in the parser. It knows nothing of sockets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from webstd.protocol.events import NEED_DATA, Data, EndOfMessage
 from webstd.protocol.headers import Headers
@@ -115,6 +115,21 @@ class BodyReader:
         if limit is not None and limit >= 0:
             size = min(size, limit)
         return self._take(size)
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        """Lines until the end of the body, or until their total size reaches ``hint``."""
+        lines: list[bytes] = []
+        total = 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if hint is not None and 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
 
     def drain(self) -> int:
         """Reads and discards the rest of the body; returns how many bytes that was."""
