@@ -280,8 +280,9 @@ def test_body_reader_file_interface():
     def reader():
         parser = RequestParser()
         feed = iter(pieces)
-        parser.feed(next(feed))
-        assert isinstance(parser.next_event(), Request)
+        while (event := parser.next_event()) is NEED_DATA:
+            parser.feed(next(feed))
+        assert isinstance(event, Request)
         return BodyReader(parser, lambda: next(feed, b"")), parser
 
     body_reader, parser = reader()
