@@ -34,8 +34,10 @@ test311: $(VENV)/.installed tools
 test313: $(VENV313)/.installed tools
 	$(VENV313)/bin/python -m pytest $(PYTEST_ARGS)
 
+# The demo site on 127.0.0.1:8888 (CGI, a Basic realm, a cookie login, PUT uploads) and webstd
+# proxy on 127.0.0.1:3128: every server the examples in examples/ talk to. Ctrl-C stops both.
 run: $(VENV)/.installed
-	$(VENV)/bin/webstd serve 8888 --bind 127.0.0.1 --directory examples/site
+	@$(VENV)/bin/python examples/demo.py
 
 bench: $(VENV)/.installed tools
 	$(VENV)/bin/python bench/run.py
