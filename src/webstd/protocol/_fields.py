@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from webstd.protocol import _grammar as grammar
 from webstd.protocol.errors import (
     BadLineEnding,
@@ -56,11 +58,10 @@ def parse_fields(section: str, limits: Limits) -> list[tuple[str, str, str]]:
     if _field_section(section + "\r\n") is None:
         _diagnose(section.split("\r\n"))
     # One C-level pass has validated every line; str methods extract faster than a second regex.
-    fields = []
-    for line in section.split("\r\n"):
-        name, _, value = line.partition(":")
-        fields.append((name, name.lower(), value.strip(" \t")))
-    return fields
+    return [
+        (name, name.lower(), value.strip(" \t"))
+        for name, _, value in map(str.partition, section.split("\r\n"), repeat(":"))
+    ]
 
 
 def _diagnose(lines: list[str]) -> None:
