@@ -363,9 +363,12 @@ def test_minimal_simple_handler(tmp_path):
     )
     with running(ThreadingHTTPServer, handler) as server:
         parsed = responses(exchange(server, raw), ["GET", "HEAD", "GET", "GET"])
-        listing = exchange(server, b"GET /../ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        listing = exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        # '..' is refused (docs/differences.md), not clamped at the directory as the stdlib does.
+        climbing = exchange(server, b"GET /../ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert [r.status for r in parsed] == [200, 200, 301, 404]
     assert parsed[0].body == b"file body" and parsed[0].getheader("Content-Type") == "text/plain"
     assert parsed[1].body == b"" and parsed[1].getheader("Content-Length") == "9"
     assert parsed[2].getheader("Location") == "/sub/"
     assert b'href="hello.txt"' in listing and b'href="sub/"' in listing
+    assert climbing.startswith(b"HTTP/1.1 403 ")

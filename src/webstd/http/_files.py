@@ -31,7 +31,7 @@ from webstd.http._files_conditional import (
     make_etag,
 )
 from webstd.http._files_listing import render_listing
-from webstd.http._files_paths import PathRefused, inside, resolve, split_target
+from webstd.http._files_paths import PathRefused, ResolvedPath, inside, resolve, split_target
 from webstd.http._files_ranges import Unsatisfiable, byteranges_layout, content_range, parse_range
 from webstd.http._files_reply import Reply, error_reply
 from webstd.http._files_upload import begin_upload
@@ -99,11 +99,40 @@ class FileServerConfig:
 
 
 class FileService:
-    """Answers requests for the files under ``config.root``; one instance per server."""
+    """Answers requests for the files under ``config.root``; one instance per server.
 
-    def __init__(self, config: FileServerConfig) -> None:
+    Subclasses may change how a path is found (:meth:`locate`), typed (:meth:`content_type`)
+    and listed (:meth:`listing`), and which ``index_files`` a directory serves;
+    SimpleHTTPRequestHandler does so to honour its overridable methods. ``gzip_cache`` lets
+    short-lived instances share the compressed bodies.
+    """
+
+    index_files: tuple[str, ...] = INDEX_FILES
+
+    def __init__(self, config: FileServerConfig, *,
+                 gzip_cache: dict[tuple[str, int, int], bytes] | None = None) -> None:  # fmt: skip
         self.config = config
-        self._gzip_cache: dict[tuple[str, int, int], bytes] = {}
+        self._gzip_cache = {} if gzip_cache is None else gzip_cache
+
+    # Hooks ---------------------------------------------------------------------------------------
+    def locate(self, path: str) -> ResolvedPath:
+        """The file the path part of a target names; raises PathRefused (see _files_paths)."""
+        return resolve(self.config.root, path, follow_symlinks=self.config.follow_symlinks)
+
+    def content_type(self, path: str) -> str:
+        return guess_type(path)
+
+    def listing(self, resolved: ResolvedPath, query: str) -> Reply:
+        """The listing page of a directory (the target ended with a slash)."""
+        try:
+            page = render_listing(resolved.filesystem, resolved.url_path, query,
+                                  upload=self.config.upload)  # fmt: skip
+        except OSError:
+            return error_reply(403, "No permission to list the directory.")
+        return Reply(200, [
+            ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page))),
+            ("Cache-Control", "no-cache"),
+        ], [page])  # fmt: skip
 
     # Entry points ------------------------------------------------------------------------------
     def respond(self, method: str, target: str, get: GetHeader) -> Reply:
@@ -166,7 +195,7 @@ class FileService:
             return self.unauthorized()
         path, query = split_target(target)
         try:
-            resolved = resolve(self.config.root, path, follow_symlinks=self.config.follow_symlinks)
+            resolved = self.locate(path)
         except PathRefused as refused:
             return error_reply(refused.status_code, str(refused))
         try:
@@ -194,24 +223,16 @@ class FileService:
             ]  # fmt: skip
         return Reply(204, headers)
 
-    def _directory(self, resolved, path: str, query: str, method: str, get: GetHeader) -> Reply:
+    def _directory(self, resolved: ResolvedPath, path: str, query: str, method: str, get: GetHeader) -> Reply:
         if not path.endswith("/"):
             # Relative links in the page need the slash (as the stdlib does, with a 301).
             location = path + "/" + ("?" + query if query else "")
             return Reply(301, [("Location", location), ("Content-Length", "0")])
-        for index in INDEX_FILES:
+        for index in self.index_files:
             candidate = os.path.join(resolved.filesystem, index)
             if os.path.isfile(candidate) and self._inside(candidate):
                 return self._file(candidate, method, get)
-        try:
-            page = render_listing(resolved.filesystem, resolved.url_path, query,
-                                  upload=self.config.upload)  # fmt: skip
-        except OSError:
-            return error_reply(403, "No permission to list the directory.")
-        return Reply(200, [
-            ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page))),
-            ("Cache-Control", "no-cache"),
-        ], [page])  # fmt: skip
+        return self.listing(resolved, query)
 
     def _inside(self, path: str) -> bool:
         if self.config.follow_symlinks:
@@ -220,7 +241,7 @@ class FileService:
 
     # One file ----------------------------------------------------------------------------------
     def _file(self, path: str, method: str, get: GetHeader) -> Reply:
-        content_type = guess_type(path)
+        content_type = self.content_type(path)
         codings = accepted_codings(get("accept-encoding"))
         negotiable = self.config.gzip and compressible(content_type)
         coding, served_path = "", path

@@ -21,6 +21,7 @@ one send. It knows nothing of requests beyond the method and versions it is give
 
 from __future__ import annotations
 
+import os
 import socket
 
 from webstd.protocol.errors import RemoteProtocolError
@@ -33,6 +34,8 @@ from webstd.protocol.serialize import chunk, last_chunk, response_head
 _HEAD_START = b"HTTP/"
 # A raw head longer than this without its blank line is taken for body bytes.
 _MAX_RAW_HEAD = 65536
+# Bytes read at a time when a file body must pass through write().
+_READ_SIZE = 256 * 1024
 # Writer states.
 _NO_HEAD, _BODY, _DONE = range(3)
 # Body modes beyond BodyKind: bytes the handler frames itself, and a tunnel.
@@ -160,6 +163,29 @@ class ResponseWriter:
         elif mode is not BodyKind.NONE:
             self._send(data)
         return size
+
+    def sendfile(self, file, offset: int, count: int) -> None:
+        """Writes ``count`` bytes of ``file`` from ``offset`` as body, zero-copy when it can.
+
+        With a Content-Length framing the bytes go out through ``socket.sendfile`` (os.sendfile
+        on a plain socket, sends on TLS); other framings need each piece wrapped, so they read.
+        """
+        if self._state != _BODY or self._mode is not BodyKind.LENGTH:
+            while count > 0:
+                data = os.pread(file.fileno(), min(count, _READ_SIZE), offset)
+                if not data:
+                    break
+                self.write(data)
+                offset += len(data)
+                count -= len(data)
+            return
+        count = min(count, self._remaining)
+        self.flush()
+        if count <= 0:
+            return
+        sent = self._sock.sendfile(file, offset, count)
+        self._remaining -= sent
+        file.seek(offset + sent)
 
     def _send(self, data: bytes) -> None:
         if self._held:
