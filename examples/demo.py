@@ -332,7 +332,7 @@ def main() -> int:
   http://{HOST}:{options.proxy_port}/       webstd proxy, Basic proxy auth {PROXY_USER} / {PROXY_PASSWORD}
 Try: curl -u {USER}:'{PASSWORD}' {site}/private/
      curl -x http://{PROXY_USER}:{PROXY_PASSWORD}@{HOST}:{options.proxy_port} {site}/
-     .venv/bin/python examples/httplib_methods.py
+     .venv/bin/python examples/httplib_methods.py {site}/
 ready""", flush=True)  # fmt: skip
         if not stopping.is_set():
             server.serve_forever()
