@@ -11,7 +11,7 @@ import os
 import sys
 
 from webstd.wsgiref._server_api import make_config, serve
-from webstd.wsgiref._server_config import COMMON_LOG_FORMAT, ConfigError, load_app
+from webstd.wsgiref._server_config import COMMON_LOG_FORMAT, ConfigError, check_reference, load_app
 
 SUMMARY = "serve a WSGI application (event loop, threads, worker processes)"
 
@@ -86,6 +86,7 @@ def main(argv: list[str]) -> int:
         )
         binds = options.bind or ["127.0.0.1:8000"]
         make_config(binds, **config_options)
+        check_reference(reference)
         if options.workers == 0:
             # Serving in this process: load now, so an import error is reported before listening.
             return serve(load_app(reference), binds, **config_options)

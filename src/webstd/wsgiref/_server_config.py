@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Config", "ConfigError", "BindAddress", "parse_bind", "parse_networks", "load_app"]
+__all__ = [
+    "Config", "ConfigError", "BindAddress", "parse_bind", "parse_networks", "check_reference", "load_app",
+]
 
 DEFAULT_BIND = "127.0.0.1:8000"
 COMMON_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s'
@@ -118,14 +120,20 @@ class Config:
     server_software: str = "webstd"
 
 
+def check_reference(reference: str) -> re.Match[str]:
+    """Checks the form of ``module:app`` without importing anything."""
+    match = _APP_REFERENCE.fullmatch(reference.strip())
+    if match is None:
+        raise ConfigError(f"{reference!r} is not MODULE:APP or MODULE:FACTORY()")
+    return match
+
+
 def load_app(reference: str, chdir: str | None = None) -> Callable[..., Any]:
     """Imports ``module:name`` (default name ``application``) and calls ``name(...)`` if asked.
 
     Raises ConfigError with a one-line message for any failure, the import's own included.
     """
-    match = _APP_REFERENCE.fullmatch(reference.strip())
-    if match is None:
-        raise ConfigError(f"{reference!r} is not MODULE:APP or MODULE:FACTORY()")
+    match = check_reference(reference)
     directory = os.path.abspath(chdir) if chdir else os.getcwd()
     if directory not in sys.path:
         sys.path.insert(0, directory)
