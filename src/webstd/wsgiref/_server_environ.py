@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from webstd.protocol import BodyReader, RemoteProtocolError, Request
+from webstd.protocol import BodyKind, BodyReader, RemoteProtocolError, Request
 from webstd.wsgiref._server_config import Config
 from webstd.wsgiref.util import FileWrapper
 
@@ -180,6 +180,10 @@ class EnvironBuilder:
         environ["SERVER_PROTOCOL"] = "HTTP/" + request.http_version
         environ["RAW_URI"] = request.target
         environ["wsgi.input"] = wsgi_input
+        if request.body_kind is BodyKind.CHUNKED:
+            # No CONTENT_LENGTH: say that wsgi.input ends at the end of the body, the convention
+            # (gunicorn, waitress) by which frameworks such as Werkzeug read chunked bodies at all.
+            environ["wsgi.input_terminated"] = True
         if peer is not None:
             environ["REMOTE_ADDR"] = peer[0]
             environ["REMOTE_PORT"] = str(peer[1])
