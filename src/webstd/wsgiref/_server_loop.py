@@ -5,9 +5,10 @@ accepts, reads, and feeds the bytes to the protocol core's RequestParser until a
 complete, so slow and idle clients cost a parser and a socket, never a thread. A complete request
 then goes one of two ways:
 
-- *inline*: a request without a body, while no pool thread is busy, on a path that has never been
+- *inline*: a request without a body, while no pool thread is busy, on a path not recently found
   slow (see ``INLINE_LIMIT``), runs in the loop thread. If the app returns a list, the status line,
-  the fields and the body leave in one ``send``. This is the fast path for small responses.
+  the fields and the body leave in one ``send``. This is the fast path for small responses; a
+  watchdog hands the loop to a new thread if an inline call blocks (``TAKEOVER_AFTER``).
 - *pool*: everything else is handed to a thread of the pool, which owns the connection until the
   response is complete (it reads the body through wsgi.input, blocks on sending, uses sendfile),
   answers any pipelined request already received, and gives the connection back to the loop.
