@@ -49,6 +49,19 @@ def test_request_attributes_match_stdlib(url):
 
 
 @stdlib311
+@pytest.mark.parametrize("url", REQUEST_URLS)
+def test_request_for_a_url_seen_before_matches_stdlib(url):
+    # The second Request reuses the remembered split of its URL: what was done to the first one
+    # (a proxy set) must not show through.
+    first = request.Request(url)
+    first.set_proxy("proxy:3128", "http")
+    mine, theirs = request.Request(url), urllib.request.Request(url)
+    for name in ("full_url", "type", "host", "selector", "fragment", "origin_req_host"):
+        assert getattr(mine, name) == getattr(theirs, name), name
+    assert mine.has_proxy() == theirs.has_proxy()
+
+
+@stdlib311
 def test_request_headers_match_stdlib():
     made = []
     for module in (request, urllib.request):

@@ -19,14 +19,32 @@ from webstd.urllib.parse import unquote, unwrap, urlparse
 __version__ = f"{sys.version_info[0]}.{sys.version_info[1]}"
 # Methods of handlers that look like chain methods by name but are not.
 _NOT_CHAIN_METHODS = frozenset(("redirect_request", "do_open", "proxy_open"))
+# Programs open the same URLs again and again (polling, one site's pages): what a URL splits
+# into is remembered for this many URLs, then forgotten all at once. Only successful splits are
+# kept, and the values are immutable strings, so a hit gives exactly what splitting would.
+_SPLITS_KEPT = 256
+_url_parts: dict[str, tuple[str, str | None, str]] = {}
+_request_hosts: dict[str, str] = {}
+
+
+def _remember(cache: dict[str, Any], url: str, value: Any) -> None:
+    if len(cache) >= _SPLITS_KEPT:
+        cache.clear()
+    cache[url] = value
 
 
 def request_host(request: Request) -> str:
     """The request's host, lower case and without port (RFC 2965's request-host)."""
-    host = urlparse(request.full_url)[1]
+    url = request.full_url
+    host = _request_hosts.get(url)
+    if host is not None:
+        return host
+    host = urlparse(url)[1]
     if host == "":
-        host = request.get_header("Host", "")
-    return cut_port(host).lower()
+        return cut_port(request.get_header("Host", "")).lower()
+    host = cut_port(host).lower()
+    _remember(_request_hosts, url, host)
+    return host
 
 
 class Request:
@@ -84,11 +102,17 @@ class Request:
         self.data = None
 
     def _parse(self) -> None:
-        self.type, rest = split_type(self._full_url)
-        if self.type is None:
-            raise ValueError(f"unknown url type: {self.full_url!r}")
-        host, self.selector = split_host(rest)
-        self.host = unquote(host) if host else host
+        url = self._full_url
+        parts = _url_parts.get(url)
+        if parts is None:
+            scheme, rest = split_type(url)
+            if scheme is None:
+                self.type = None
+                raise ValueError(f"unknown url type: {self.full_url!r}")
+            host, selector = split_host(rest)
+            parts = (scheme, unquote(host) if host else host, selector)
+            _remember(_url_parts, url, parts)
+        self.type, self.host, self.selector = parts
 
     def get_method(self) -> str:
         default = "POST" if self.data is not None else "GET"

@@ -31,6 +31,10 @@ def _give_back(release: Any, key: Any, connection: Any, response: Any) -> None:
         POOL.put(key, connection)
 
 
+def _name(item: tuple[str, Any]) -> str:
+    return item[0]
+
+
 def _set_timeout(connection: Any, timeout: Any) -> None:
     connection.timeout = timeout
     if connection.sock is not None:
@@ -85,9 +89,10 @@ class AbstractHTTPHandler(BaseHandler):
         host = req.host
         if not host:
             raise URLError("no host given")
-        headers = dict(req.unredirected_hdrs)
-        headers.update({k: v for k, v in req.headers.items() if k not in headers})
-        headers = {name.title(): value for name, value in headers.items()}
+        merged = dict(req.unredirected_hdrs)
+        for name, value in req.headers.items():
+            merged.setdefault(name, value)
+        headers = {name.title(): value for name, value in merged.items()}
         tunnel_headers = {}
         if req._tunnel_host:
             # The proxy's credentials go on the CONNECT, never through the tunnel.
@@ -95,7 +100,7 @@ class AbstractHTTPHandler(BaseHandler):
             if proxy_authorization is not None:
                 tunnel_headers["Proxy-Authorization"] = proxy_authorization
         key = (http_class, host, req._tunnel_host, tuple(tunnel_headers.items()),
-               tuple(sorted(http_conn_args.items(), key=lambda item: item[0])))
+               tuple(sorted(http_conn_args.items(), key=_name)) if http_conn_args else ())
         connection = POOL.get(key)
         if connection is None:
             connection = http_class(host, timeout=req.timeout, **http_conn_args)
