@@ -116,6 +116,7 @@ class AccessLog:
     def __init__(self, destination: str, log_format: str) -> None:
         self._format = log_format
         self._lock = threading.Lock()
+        self._destination = destination
         self._owned = destination != "-"
         if self._owned:
             self._stream: IO[str] = open(destination, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
@@ -134,6 +135,11 @@ class AccessLog:
             line = f"bad --access-logformat: {error}"
         with self._lock:
             try:
+                if self._owned and self._stream.closed:
+                    # A request that finishes while the server stops still gets its line.
+                    with open(self._destination, "a", encoding="utf-8") as late:
+                        late.write(line + "\n")
+                    return
                 self._stream.write(line + "\n")
                 self._stream.flush()
             except (OSError, ValueError):
