@@ -56,6 +56,8 @@ REASONS = {
     431: "Request Header Fields Too Large", 501: "Not Implemented", 502: "Bad Gateway",
     504: "Gateway Timeout", 505: "HTTP Version Not Supported",
 }
+#: RFC 9110 section 9.2.2: the methods a request may be automatically retried with.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _LINGER = 2.0  # seconds a closing connection keeps reading, so the client sees our answer
 
 
@@ -319,6 +321,11 @@ class ClientConnection(asyncio.Protocol):
     def upstream_eof(self) -> bool:
         exchange = self.exchange
         if exchange is not None and exchange.upstream is not None:
+            if not exchange.received:
+                # Closed before a byte of the answer: the same as a reset (the origin's FIN
+                # usually arrives before the reset its kernel sends for our request).
+                self.upstream_lost()
+                return False
             exchange.upstream.parser.feed_eof()
             self._pump_response()
         return False
@@ -331,9 +338,11 @@ class ClientConnection(asyncio.Protocol):
         upstream.close()
         if exchange.response is not None:
             self._abort()
-        elif upstream.reused and not exchange.received and exchange.replay is not None:
+        elif (upstream.reused and not exchange.received and exchange.replay is not None
+              and exchange.method in IDEMPOTENT):
             # A pooled connection the origin closed just as we reused it (RFC 9112 section
-            # 9.3.1): nothing was answered and the request is replayable, so try a new one.
+            # 9.3.1): nothing was answered and the request is idempotent and replayable, so try
+            # a new one (a proxy must not retry other methods, section 9.3.1.1).
             exchange.sent_head = False
             self.loop.create_task(self._retry(exchange, upstream.key))
         else:
