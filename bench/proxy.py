@@ -5,6 +5,10 @@ Pinning: each proxy on core 0, wrk and nginx on core 1 (so the proxy under test 
 itself and the origin and the load generator share the other). wrk sends absolute-form requests
 through a two-line Lua script (``wrk.path`` set to the full URL), ``-t1 -c50 -d5s``.
 
+wrk's socket errors and non-2xx answers are printed per proxy, for the measured run and the 1 s
+warm-up. tinyproxy answers HTTP/1.1 requests without ``Connection: close`` and then closes the
+connection, so wrk counts about one read error per tinyproxy request (and reconnects).
+
     .venv/bin/python bench/proxy.py [--duration 5] [--connections 50] [--path /1k.bin]
 """
 
@@ -61,16 +65,31 @@ def wait_listening(port: int, process: subprocess.Popen) -> None:
     raise SystemExit("proxy did not start")
 
 
-def wrk(proxy_port: int, url: str, root: Path, duration: int, connections: int) -> float:
+class Run:
+    """What one wrk run reported."""
+
+    def __init__(self, output: str) -> None:
+        self.rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        self.requests = int(re.search(r"(\d+) requests in", output).group(1))
+        errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                           output)
+        self.errors = dict(zip(("connect", "read", "write", "timeout"),
+                               map(int, errors.groups()) if errors else (0, 0, 0, 0), strict=True))
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        self.non_2xx = int(non_2xx.group(1)) if non_2xx else 0
+
+    def problems(self) -> str:
+        errors = ", ".join(f"{kind} {count}" for kind, count in self.errors.items() if count)
+        return (f"socket errors: {errors or 'none'}; non-2xx: {self.non_2xx}; "
+                f"{self.requests} requests")
+
+
+def wrk(proxy_port: int, url: str, root: Path, duration: int, connections: int) -> Run:
     script = root / "absolute.lua"
     script.write_text(f'wrk.path = "{url}"\n')
     command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
                "-s", str(script), f"http://127.0.0.1:{proxy_port}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", output)
-    if errors:
-        print(f"  wrk reported: {errors.group(0)}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return Run(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 def main() -> None:
@@ -86,7 +105,8 @@ def main() -> None:
         root = Path(directory)
         nginx = start_nginx(root / "nginx", cpu=1)
         url = f"http://127.0.0.1:{nginx.port}{args.path}"
-        results = {}
+        results: dict[str, Run] = {}
+        warm_ups: dict[str, Run] = {}
         try:
             port = free_port()
             environment = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
@@ -97,7 +117,7 @@ def main() -> None:
             )
             try:
                 wait_listening(port, webstd)
-                wrk(port, url, root, 1, args.connections)  # warm-up
+                warm_ups["webstd proxy"] = wrk(port, url, root, 1, args.connections)
                 results["webstd proxy"] = wrk(port, url, root, args.duration, args.connections)
             finally:
                 webstd.terminate()
@@ -112,17 +132,18 @@ def main() -> None:
             )
             try:
                 wait_listening(port, tinyproxy)
-                wrk(port, url, root, 1, args.connections)
+                warm_ups["tinyproxy"] = wrk(port, url, root, 1, args.connections)
                 results["tinyproxy"] = wrk(port, url, root, args.duration, args.connections)
             finally:
                 tinyproxy.terminate()
                 tinyproxy.wait(10)
         finally:
             nginx.stop()
-    for name, rate in results.items():
-        print(f"{name:>14}: {rate:10.0f} requests/s")
-    print(f"proxy GET {args.path}: webstd {results['webstd proxy'] / results['tinyproxy']:.2f}x tinyproxy")
-
+    for name, run in results.items():
+        print(f"{name:>14}: {run.rate:10.0f} requests/s  ({run.problems()})")
+        print(f"{'warm-up':>14}: {warm_ups[name].rate:10.0f} requests/s  ({warm_ups[name].problems()})")
+    ratio = results["webstd proxy"].rate / results["tinyproxy"].rate
+    print(f"proxy GET {args.path}: webstd {ratio:.2f}x tinyproxy")
 
 if __name__ == "__main__":
     main()
