@@ -333,9 +333,11 @@ class StaticServer:
             elif event is CONNECTION_CLOSED:
                 self._close(conn)
                 return
-            else:  # PAUSED: CONNECT or Upgrade, which a file server does not do
-                self._send(conn, error_reply(501, "Not a tunnel.", close=True))
-                break
+            else:
+                # PAUSED after a CONNECT or Upgrade request, which _request has already answered
+                # as a file server does (501 for CONNECT; Upgrade ignored, RFC 9110 section 7.8):
+                # a second answer would desynchronise the client, so go on reading HTTP instead.
+                parser.resume()
         if conn.fd in self.connections and conn.out:
             self._flush(conn)
 
