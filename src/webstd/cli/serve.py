@@ -122,9 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     host, port = listener.getsockname()[:2]
     url_host = f"[{host}]" if ":" in host else host
     scheme = "https" if context else "http"
+    # The handler goes in before the start-up line: whoever waits for that line may stop us at once.
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.shutdown())
     print(f"Serving {scheme.upper()} on {host} port {port} ({scheme}://{url_host}:{port}/) ...",
           flush=True)  # fmt: skip
-    signal.signal(signal.SIGTERM, lambda signum, frame: server.shutdown())
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -69,9 +69,9 @@ def serve_cgi(listener: socket.socket, args: argparse.Namespace) -> int:
     server.server_name, server.server_port = socket.getfqdn(host), port
     server.server_activate()
     url_host = f"[{host}]" if ":" in host else host
-    print(f"Serving HTTP on {host} port {port} (http://{url_host}:{port}/) with CGI ...", flush=True)
+    line = f"Serving HTTP on {host} port {port} (http://{url_host}:{port}/) with CGI ..."
     try:
-        serve_until_stopped(server)
+        serve_until_stopped(server, on_ready=lambda: print(line, flush=True))
     finally:
         server.server_close()
     return 0

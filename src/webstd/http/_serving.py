@@ -26,6 +26,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from webstd.protocol.errors import RemoteProtocolError
@@ -268,11 +269,14 @@ class ConnectionParking:
         super().server_close()
 
 
-def serve_until_stopped(server: Any, poll_interval: float = 0.5) -> None:
+def serve_until_stopped(
+    server: Any, poll_interval: float = 0.5, on_ready: Callable[[], object] | None = None
+) -> None:
     """Runs ``server.serve_forever`` until SIGINT or SIGTERM, then returns normally.
 
     For command-line entry points: Ctrl-C and ``kill`` end the server without a traceback.
-    Must be called from the main thread.
+    ``on_ready`` (say, printing the start-up line) runs once the signal handlers are in place, so
+    whoever waits for it may stop the server at once. Must be called from the main thread.
     """
 
     def stop(signum: int, frame: object) -> None:
@@ -281,6 +285,8 @@ def serve_until_stopped(server: Any, poll_interval: float = 0.5) -> None:
 
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if on_ready is not None:
+            on_ready()
         server.serve_forever(poll_interval)
     finally:
         for number, handler in previous.items():
