@@ -80,11 +80,12 @@ async def _serve(config: ProxyConfig) -> None:
     server = ProxyServer(config)
     await server.start()
     host, port = server.address
-    print(f"webstd proxy listening on {host} port {port}", file=sys.stderr, flush=True)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # After the handlers: whoever waits for this line may stop the proxy at once.
+    print(f"webstd proxy listening on {host} port {port}", file=sys.stderr, flush=True)
     await stop.wait()
     await server.close()
 
