@@ -87,6 +87,7 @@ _CONTROL_IN_HOST = re.compile(r"[\x00-\x20\x7f]")
 _CONTROL_IN_METHOD = re.compile(r"[\x00-\x1f]")
 _poll = getattr(select, "poll", None)
 _CHECKED_FIELDS_KEPT = 64
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def _body_length(body: Any, method: str) -> int | None:
@@ -168,6 +169,8 @@ class HTTPConnection:
         self._checked_fields: set[tuple[str, str]] = set()
         self._last_head: tuple[Any, bytes] = (None, b"")
         self._last_checked: tuple[str, str] | None = None
+        # The poll object watching the current socket, reused by every request on it.
+        self._poller: tuple[Any, Any] = (None, None)
         self.host, self.port = self._get_hostport(host, port)
         self._validate_host(self.host)
         self._create_connection = socket.create_connection
@@ -264,6 +267,7 @@ class HTTPConnection:
     def close(self) -> None:
         """Closes the socket and any response still open; the next request reconnects."""
         self.__state = _CS_IDLE
+        self._poller = (None, None)
         try:
             sock, self.sock = self.sock, None
             if sock:
@@ -488,8 +492,11 @@ class HTTPConnection:
                 return True
             if _poll is not None:
                 # poll, not select: select fails for descriptors above FD_SETSIZE (1024).
-                poller = _poll()
-                poller.register(sock, select.POLLIN)
+                watched, poller = self._poller
+                if watched is not sock:
+                    poller = _poll()
+                    poller.register(sock, select.POLLIN)
+                    self._poller = (sock, poller)
                 return bool(poller.poll(0))
             readable, _, _ = select.select([sock], [], [], 0)
         except (OSError, ValueError):
@@ -519,7 +526,7 @@ class HTTPConnection:
     ) -> None:
         """Sends a whole request. The body may be str, bytes, a file or an iterable of bytes;
         Content-Length is set when its length can be known, chunked coding is used otherwise."""
-        names = frozenset(name.lower() for name in headers)
+        names = frozenset(name.lower() for name in headers) if headers else _NO_NAMES
         self.putrequest(
             method,
             url,
