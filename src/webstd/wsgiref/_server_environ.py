@@ -197,6 +197,10 @@ class EnvironBuilder:
                 environ[key] += "," + value
             else:
                 environ[key] = value
+        if request.content_length is not None:
+            # The length the parser framed the body with: repeated equal Content-Length fields
+            # (RFC 9110 section 8.6) would otherwise join into "3,3", which no application parses.
+            environ["CONTENT_LENGTH"] = str(request.content_length)
         if self._unix or (peer is not None and self._is_trusted(peer[0])):
             self._apply_forwarded(environ)
         return environ
