@@ -9,6 +9,7 @@ connection turns out to be closed). A response dropped unread never returns its 
 
 from __future__ import annotations
 
+import atexit
 import socket
 from functools import partial
 from typing import Any
@@ -21,6 +22,8 @@ from webstd.urllib.error import URLError
 
 #: The idle keep-alive connections of every HTTP(S) handler in the process.
 POOL = ConnectionPool()
+# Idle connections are closed at exit rather than left to the collector.
+atexit.register(POOL.clear)
 _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
 
 
