@@ -241,6 +241,24 @@ def test_head_never_sends_a_body():
         sock.close()
 
 
+def test_2xx_to_connect_carries_no_framing_fields():
+    def tunnel_app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+        return [b"hello"]
+
+    with running(tunnel_app, validate=False) as server:
+        sock, _ = connect(server)
+        sock.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+        sock.close()
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"content-length" not in head.lower() and b"transfer-encoding" not in head.lower()
+    assert body == b""
+
+
 def test_write_callable():
     def app(environ, start_response):
         write = start_response("200 OK", [("Content-Type", "text/plain")])

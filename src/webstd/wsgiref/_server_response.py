@@ -192,7 +192,13 @@ class Exchange:
         code = self.status_code
         self._has_body = response_has_body(request.method, code)
         lines = [f"HTTP/1.1 {self.status}\r\n"]
-        lines.extend(f"{name}: {value}\r\n" for name, value in self.headers)
+        headers = self.headers
+        if request.method == "CONNECT" and 200 <= code < 300:
+            # RFC 9110 section 9.3.6: a 2xx to CONNECT has no content and no framing fields.
+            headers = [(name, value) for name, value in headers
+                       if name.lower() not in ("content-length", "transfer-encoding")]  # fmt: skip
+            self._length = None
+        lines.extend(f"{name}: {value}\r\n" for name, value in headers)
         if self._length is None:
             if known_length is not None and (self._has_body or (known_length and request.method == "HEAD")):
                 if code >= 200 and code not in (204, 304):
