@@ -44,8 +44,21 @@ ASCTIME_DATE = re.compile(
 )
 
 
+# The current second's date, kept because servers put it in every response's Date field.
+_now: tuple[int, str] = (-1, "")
+
+
 def format_http_date(ts: float | None = None) -> str:
     """Return the IMF-fixdate for POSIX timestamp ``ts`` (the current time if ``None``)."""
+    global _now
+    if ts is None:
+        second = int(time.time())
+        cached_second, text = _now
+        if second == cached_second:
+            return text
+        text = format_http_date(second)
+        _now = (second, text)
+        return text
     t = time.gmtime(ts)
     return (
         f"{DAY_NAMES[t.tm_wday]}, {t.tm_mday:02d} {MONTH_NAMES[t.tm_mon - 1]} "
