@@ -52,6 +52,7 @@ class Connection:
 
     __slots__ = (
         "sock", "client_address", "parser", "request", "error", "deadline", "head_started", "keep",
+        "registered",
     )
 
     def __init__(self, sock: socket.socket, client_address: Any, limits: Limits) -> None:
@@ -65,6 +66,8 @@ class Connection:
         self.head_started = False
         #: Set by the handler: the connection goes back to the loop instead of being closed.
         self.keep = False
+        #: Whether the socket is registered with the loop's selector right now.
+        self.registered = False
 
     def take_next(self) -> bool:
         """Takes the next request head (or error) from what is buffered; False if bytes are missing."""
@@ -123,9 +126,12 @@ class ConnectionParking:
         self._loop_thread = threading.get_ident()
         for connection in self._parked:
             selector.register(connection.sock, selectors.EVENT_READ, connection)
+            connection.registered = True
 
     def _unwatch(self) -> None:
         self._loop_thread = None
+        for connection in self._connections.values():
+            connection.registered = False
         super()._unwatch()
 
     def _serve_step(self, selector: selectors.BaseSelector, timeout: float | None) -> bool:
@@ -202,16 +208,22 @@ class ConnectionParking:
     def _park(self, connection: Connection) -> None:
         self._parked.add(connection)
         selector = self._selector
-        if selector is not None:
+        if selector is not None and not connection.registered:
             selector.register(connection.sock, selectors.EVENT_READ, connection)
+            connection.registered = True
 
     def _unpark(self, connection: Connection) -> None:
         self._parked.discard(connection)
-        if self._selector is not None:
-            try:
-                self._selector.unregister(connection.sock)
-            except (KeyError, ValueError):
-                pass
+        self._unregister(connection)
+
+    def _unregister(self, connection: Connection) -> None:
+        if connection.registered:
+            connection.registered = False
+            if self._selector is not None:
+                try:
+                    self._selector.unregister(connection.sock)
+                except (KeyError, ValueError):
+                    pass
 
     def _close(self, connection: Connection) -> None:
         self._unpark(connection)
@@ -219,7 +231,10 @@ class ConnectionParking:
         connection.sock.close()
 
     def _dispatch(self, connection: Connection) -> None:
-        self._unpark(connection)
+        # The socket stays registered while the request is handled: a handler run inline (as
+        # HTTPServer does) usually parks the connection again before process_request returns, and
+        # then two selector calls per request are saved. No select happens until this returns.
+        self._parked.discard(connection)
         sock = connection.sock
         try:
             self.process_request(sock, connection.client_address)
@@ -231,6 +246,11 @@ class ConnectionParking:
             connection.keep = False
             self.shutdown_request(sock)
             raise
+        finally:
+            if connection not in self._parked:
+                # Closed, or in another thread's hands: the loop must not watch it meanwhile
+                # (a readable socket would wake the loop again and again).
+                self._unregister(connection)
 
     def _drain_wakeups(self) -> bool:
         super()._drain_wakeups()
