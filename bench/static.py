@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+from _wrk import free_port, run_wrk, wait_listening  # bench/ is the script's directory
 
 NGINX = "/usr/sbin/nginx"
 NGINX_CONF = """daemon off; master_process off; worker_processes 1; pid {tmp}/nginx.pid;
@@ -28,39 +27,16 @@ server {{ listen 127.0.0.1:{port}; root {root}; }} }}
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_port(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 def wrk(url: str, duration: int) -> tuple[float, float]:
     """(requests per second, bytes per second)."""
-    result = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{duration}s", url],
-        capture_output=True, text=True, check=True,
-    )
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)[1])
-    amount, unit = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", result.stdout).groups()
-    scale = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[unit]
-    return rps, float(amount) * scale
+    result = run_wrk(url, duration)
+    return result.requests_per_second, result.bytes_per_second
 
 
 def start(command: list[str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(["taskset", "-c", "0", *command],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    wait_port(port)
+    wait_listening(port)
     return process
 
 
