@@ -143,6 +143,37 @@ def test_stdlib_urllib_https_through_connect(proxy_port, tls_origin):
         assert response.read() == b"secure"
 
 
+def test_webstd_urllib_https_through_connect(proxy_port, tls_origin):
+    from webstd.urllib import request as webstd_request
+
+    port, cert = tls_origin
+    handler = webstd_request.ProxyHandler({"https": f"http://{USER}:{PASSWORD}@127.0.0.1:{proxy_port}"})
+    context = ssl.create_default_context(cafile=str(cert))
+    opener = webstd_request.build_opener(handler, webstd_request.HTTPSHandler(context=context))
+    for _ in range(2):  # the second request reuses the pooled tunnel or opens a new one; both work
+        with opener.open(f"https://localhost:{port}/", timeout=10) as response:
+            assert response.status == 200 and response.read() == b"secure"
+    # The proxy is really in the way: with a wrong password its 407 ends the tunnel attempt.
+    wrong = webstd_request.ProxyHandler({"https": f"http://{USER}:wrong@127.0.0.1:{proxy_port}"})
+    opener = webstd_request.build_opener(wrong, webstd_request.HTTPSHandler(context=context))
+    with pytest.raises(OSError, match="407"):
+        opener.open(f"https://localhost:{port}/", timeout=10)
+
+
+def test_webstd_urlopen_https_checks_the_certificate(tls_origin):
+    from webstd.urllib import error as webstd_error
+    from webstd.urllib import request as webstd_request
+
+    port, cert = tls_origin
+    context = ssl.create_default_context(cafile=str(cert))
+    with webstd_request.urlopen(f"https://localhost:{port}/", timeout=10, context=context) as response:
+        assert response.read() == b"secure"
+    # The system store does not know the test certificate: the connection must be refused.
+    with pytest.raises(webstd_error.URLError) as raised:
+        webstd_request.urlopen(f"https://localhost:{port}/", timeout=10)
+    assert isinstance(raised.value.reason, ssl.SSLCertVerificationError)
+
+
 def _curl(*arguments: str) -> subprocess.CompletedProcess:
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
