@@ -286,18 +286,24 @@ class ClientConnection(asyncio.Protocol):
             exchange.replay = payload
         exchange.upstream.transport.write(payload)
 
-    async def _connect(self, exchange: _Exchange, host: str, port: int) -> None:
+    async def _reach(self, exchange: _Exchange, host: str, port: int,
+                     address: str | None) -> Upstream | None:
+        """A new connection to ``host:port`` (at ``address`` if already resolved), or None once
+        the failure has been answered to the client."""
         try:
-            addresses = await access.resolve(host, port, self.config)
-            upstream = await self.server.pool.connect(addresses, port, self)
+            addresses = [address] if address else await access.resolve(host, port, self.config)
+            return await self.server.pool.connect(addresses, port, self)
         except access.Refused as error:
             self._fail_exchange(exchange, error.status_code, str(error))
-            return
         except TimeoutError:
             self._fail_exchange(exchange, 504, f"{host}:{port} did not accept a connection in time")
-            return
         except (OSError, access.Unreachable) as error:
             self._fail_exchange(exchange, 502, f"cannot reach {host}:{port}: {error}")
+        return None
+
+    async def _connect(self, exchange: _Exchange, host: str, port: int) -> None:
+        upstream = await self._reach(exchange, host, port, None)
+        if upstream is None:
             return
         if self.exchange is not exchange or self.state in (CLOSED, DRAINING):
             upstream.close()
@@ -447,18 +453,8 @@ class ClientConnection(asyncio.Protocol):
 
     # Tunnels ----------------------------------------------------------------------------------
     async def _open_tunnel(self, exchange: _Exchange, destination: Any, address: str | None) -> None:
-        host, port = destination.host, destination.port
-        try:
-            addresses = [address] if address else await access.resolve(host, port, self.config)
-            upstream = await self.server.pool.connect(addresses, port, self)
-        except access.Refused as error:
-            self._fail_exchange(exchange, error.status_code, str(error))
-            return
-        except TimeoutError:
-            self._fail_exchange(exchange, 504, f"{host}:{port} did not accept a connection in time")
-            return
-        except (OSError, access.Unreachable) as error:
-            self._fail_exchange(exchange, 502, f"cannot reach {host}:{port}: {error}")
+        upstream = await self._reach(exchange, destination.host, destination.port, address)
+        if upstream is None:
             return
         if self.state != WAITING or self.exchange is not exchange:
             upstream.close()
