@@ -349,31 +349,25 @@ class PartStream(io.RawIOBase):
         return len(chunk)
 
     def read(self, size: int | None = -1) -> bytes:
-        size = -1 if size is None else size
-        pieces, total = [], 0
-        while size < 0 or total < size:
-            chunk = self.read1(size - total if size >= 0 else -1)
-            if not chunk:
-                break
-            pieces.append(chunk)
-            total += len(chunk)
-        return b"".join(pieces)
+        return self._gather(size, line=False)
 
     def readline(self, size: int | None = -1) -> bytes:
+        return self._gather(size, line=True)
+
+    def _gather(self, size: int | None, line: bool) -> bytes:
+        """Up to ``size`` bytes (all if negative or None), stopping after a newline if ``line``."""
         size = -1 if size is None else size
         pieces, total = [], 0
         while size < 0 or total < size:
             chunk = self.read1(size - total if size >= 0 else -1)
             if not chunk:
                 break
-            newline = chunk.find(b"\n")
-            if newline >= 0:
+            if line and (newline := chunk.find(b"\n")) >= 0:
                 self._pending = chunk[newline + 1 :] + self._pending
-                chunk = chunk[: newline + 1]
+                pieces.append(chunk[: newline + 1])
+                break
             pieces.append(chunk)
             total += len(chunk)
-            if newline >= 0:
-                break
         return b"".join(pieces)
 
     def drain(self) -> None:
