@@ -76,6 +76,14 @@ def _head_error(error: RemoteProtocolError, first_line: str) -> Exception:
     return HTTPException(str(error))
 
 
+def _read_into(b: Any, read: Callable[[int], bytes]) -> int:
+    """readinto() by way of ``read``: as many bytes as ``b`` holds, copied into it."""
+    view = memoryview(b).cast("B")
+    data = read(len(view))
+    view[: len(data)] = data
+    return len(data)
+
+
 class HTTPResponse(io.BufferedIOBase):
     """The response to one request: status, reason, headers, and the body as a binary file."""
 
@@ -289,9 +297,7 @@ class HTTPResponse(io.BufferedIOBase):
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def readinto(self, b: Any) -> int:
-        data = self.read(len(memoryview(b).cast("B")))
-        memoryview(b).cast("B")[: len(data)] = data
-        return len(data)
+        return _read_into(b, self.read)
 
     def read1(self, n: int = -1) -> bytes:
         self._untouched = False
@@ -299,9 +305,7 @@ class HTTPResponse(io.BufferedIOBase):
         return self._partial(self.fp.read1, n, self.chunked is True) if self.fp is not None else b""
 
     def readinto1(self, b: Any) -> int:
-        data = self.read1(len(memoryview(b).cast("B")))
-        memoryview(b).cast("B")[: len(data)] = data
-        return len(data)
+        return _read_into(b, self.read1)
 
     def peek(self, n: int = -1) -> bytes:
         self._untouched = False
