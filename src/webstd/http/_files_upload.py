@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 
 from webstd._multipart import (
     BodyEnd,
@@ -113,35 +114,34 @@ class UploadSink:
         if self.max_size is not None and self.received > self.max_size:
             self.abort()
             raise _refuse(413, f"The upload is larger than {self.max_size} bytes.")
-        try:
-            self._feed(data)
-        except UploadError:
-            self.abort()
-            raise
-        except (MultipartError, OSError) as error:
-            self.abort()
-            raise _refuse(400 if isinstance(error, MultipartError) else 500, str(error)) from None
+        self._guarded(self._feed, data)
 
     def finish(self) -> Reply:
-        try:
-            self._finish()
-            for pending in self.files:
-                pending.close()
-            committed = []
-            for pending in self.files:
-                pending.commit()
-                committed.append(pending)
-        except UploadError:
-            self.abort()
-            raise
-        except (MultipartError, OSError) as error:
-            self.abort()
-            raise _refuse(400 if isinstance(error, MultipartError) else 500, str(error)) from None
+        self._guarded(self._commit)
         return self._created()
 
     def abort(self) -> None:
         for pending in self.files:
             pending.discard()
+
+    def _guarded(self, step: Callable[..., None], *args: bytes) -> None:
+        """Run ``step``; if it fails, remove what was written and raise the UploadError to answer
+        with (400 for a malformed body, 500 for a file system error)."""
+        try:
+            step(*args)
+        except UploadError:
+            self.abort()
+            raise
+        except (MultipartError, OSError) as error:
+            self.abort()
+            raise _refuse(400 if isinstance(error, MultipartError) else 500, str(error)) from None
+
+    def _commit(self) -> None:
+        self._finish()
+        for pending in self.files:
+            pending.close()
+        for pending in self.files:
+            pending.commit()
 
     def _feed(self, data: bytes) -> None:
         raise NotImplementedError
