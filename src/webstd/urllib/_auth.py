@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from webstd.urllib._request_urls import split_port
 from webstd.urllib.error import HTTPError, URLError
 from webstd.urllib.parse import urlparse, urlsplit
 
@@ -32,7 +33,6 @@ __all__ = [
 # A challenge as the stdlib reads WWW-Authenticate: ``scheme realm="..."`` (RFC 7235 section 2.1),
 # the realm quoted with " or ' (or, with a warning, not at all).
 _BASIC_CHALLENGE = re.compile(r"(?:^|,)[ \t]*([^ \t,]+)[ \t]+realm=([\"']?)([^\"']*)\2", re.I)
-_HOST_PORT = re.compile(r"(.*):([0-9]*)", re.DOTALL)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -46,15 +46,6 @@ def _hexdigest(name: str) -> Callable[[str], str]:
 # RFC 7616 section 3.3 names the algorithms; "SHA" (SHA-1) is what 3.11 also accepts.
 _DIGEST_ALGORITHMS = {"MD5": _hexdigest("md5"), "SHA": _hexdigest("sha1"),
                       "SHA-256": _hexdigest("sha256")}
-
-
-def _split_port(authority: str) -> tuple[str, str | None]:
-    match = _HOST_PORT.fullmatch(authority)
-    if match:
-        host, port = match.groups()
-        if port:
-            return host, port
-    return authority, None
 
 
 def parse_keqv_list(elements: Iterable[str]) -> dict[str, str]:
@@ -134,7 +125,7 @@ class HTTPPasswordMgr:
             scheme = None
             authority = uri
             path = "/"
-        host, port = _split_port(authority)
+        host, port = split_port(authority)
         if default_port and port is None and scheme is not None:
             known = _DEFAULT_PORTS.get(scheme)
             if known is not None:
