@@ -26,10 +26,7 @@ acceptable here; a public CGI server should keep the default.
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import functools
-import hmac
 import os
 import re
 import secrets
@@ -42,6 +39,7 @@ import tempfile
 import threading
 import time
 
+from webstd._basic_auth import credentials_match
 from webstd.http import HTTPStatus
 from webstd.http.cookies import SimpleCookie
 from webstd.http.server import CGIHTTPRequestHandler, ThreadingHTTPServer
@@ -125,17 +123,9 @@ class DemoHandler(CGIHTTPRequestHandler):
         self._reply(HTTPStatus.OK, f"Hello {user}, welcome to the {REALM} realm.\n")
 
     def _basic_user(self) -> str | None:
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            user, colon, password = base64.b64decode(token.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        # Compare in constant time so the reply's timing does not leak how much matched.
-        good_user = hmac.compare_digest(user.encode(), USER.encode())
-        good_password = hmac.compare_digest(password.encode(), PASSWORD.encode())
-        return user if colon and good_user and good_password else None
+        # Compared in constant time, so the reply's timing does not leak how much matched.
+        expected = f"{USER}:{PASSWORD}".encode()
+        return USER if credentials_match(self.headers.get("Authorization"), expected) else None
 
     # Cookie login (RFC 6265) -------------------------------------------------------------------
     def _login(self) -> None:

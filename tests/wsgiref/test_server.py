@@ -17,6 +17,7 @@ import warnings
 
 import pytest
 
+from webstd.wsgiref._server_log import _Atoms
 from webstd.wsgiref.server import Server, make_config
 from webstd.wsgiref.validate import validator
 
@@ -592,6 +593,25 @@ def test_access_log(tmp_path):
                                        "Authorization": "Basic dXNlcjpwdw=="})
     line = logged_line(log)
     assert line == '127.0.0.1 user "GET /p?q=1 HTTP/1.1" 200 5 "http://r/" "ua/1" 42'
+
+
+
+@pytest.mark.parametrize(
+    ("authorization", "user"),
+    [
+        ("Basic dXNlcjpwdw==", "user"),
+        ("basic dXNlcjpwdw==", "user"),
+        ("Basic OnB3", "-"),  # ":pw", an empty user
+        ("Basic bm9jb2xvbg==", "-"),  # "nocolon": not user-pass, and perhaps a secret to keep out
+        ("Basic \u00e9\u00e9\u00e9\u00e9", "-"),  # not base64; once a ValueError from the log
+        ("Basic Y2Fm6Tp4", "-"),  # not UTF-8
+        ("Bearer dXNlcjpwdw==", "-"),
+        (None, "-"),
+    ],
+)
+def test_access_log_user_atom(authorization, user):
+    environ = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    assert _Atoms(environ, "200 OK", 0, 0.0)["u"] == user
 
 
 def test_common_log_format_by_default(tmp_path):

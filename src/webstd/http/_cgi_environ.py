@@ -19,14 +19,13 @@ It knows nothing of processes or sockets.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from webstd._basic_auth import decode_basic
 from webstd.urllib.parse import unquote
 
 # A decoded segment holding one of these was percent-encoded to smuggle a separator past a check.
@@ -104,15 +103,9 @@ def basic_user(authorization: str | None) -> tuple[str | None, str | None]:
     """``(AUTH_TYPE, REMOTE_USER)`` from an Authorization field (RFC 3875 4.1.1, 4.1.11)."""
     if not authorization:
         return None, None
-    scheme, _, credentials = authorization.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return scheme, None
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return scheme, None
-    user, colon, _ = decoded.partition(":")
-    return scheme, user if colon else None
+    scheme = authorization.strip().partition(" ")[0]
+    credentials = decode_basic(authorization)
+    return scheme, None if credentials is None else credentials[0]
 
 
 def header_variables(fields: Iterable[tuple[str, str]]) -> dict[str, str]:

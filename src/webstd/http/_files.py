@@ -11,9 +11,6 @@ and then closes. The caller adds Date, Server and Connection.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import mimetypes
 import os
 import stat
@@ -21,6 +18,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from webstd._basic_auth import credentials_match
 from webstd.http._dates import format_http_date
 from webstd.http._files_conditional import (
     Validators,
@@ -154,16 +152,7 @@ class FileService:
     def authorized(self, get: GetHeader) -> bool:
         """Basic authentication (RFC 7617), compared in constant time."""
         expected = self.config.credentials
-        if expected is None:
-            return True
-        scheme, _, token = (get("authorization") or "").strip().partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            given = base64.b64decode(token.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return False
-        return hmac.compare_digest(given, expected)
+        return expected is None or credentials_match(get("authorization"), expected)
 
     def unauthorized(self) -> Reply:
         return error_reply(

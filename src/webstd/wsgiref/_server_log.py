@@ -8,14 +8,14 @@ M milliseconds, D microseconds, p process id, and ``{field}i`` for any request f
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import sys
 import threading
 import time
 import traceback
 from typing import IO, Any
+
+from webstd._basic_auth import decode_basic
 
 __all__ = ["ErrorLog", "AccessLog"]
 
@@ -63,7 +63,8 @@ class _Atoms:
         if key == "l":
             return "-"
         if key == "u":
-            return _basic_user(environ.get("HTTP_AUTHORIZATION", ""))
+            credentials = decode_basic(environ.get("HTTP_AUTHORIZATION"))
+            return (credentials[0] if credentials else "") or "-"
         if key == "t":
             return time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
         if key == "r":
@@ -97,17 +98,6 @@ class _Atoms:
         if key == "p":
             return f"<{os.getpid()}>"
         return "-"
-
-
-def _basic_user(authorization: str) -> str:
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return "-"
-    try:
-        user = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return "-"
-    return user or "-"
 
 
 class AccessLog:
