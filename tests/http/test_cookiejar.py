@@ -193,7 +193,10 @@ def test_differential(headers, host, path, scheme, port, policy, get):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.sampled_from('ab=;, "\\\t\x00é'), max_size=30))
+# The alphabet holds characters RFC 9110's token excludes ("/:@?()"), which the stdlib reads as part
+# of a word, so a token-rule parser (webstd.protocol._grammar.TOKEN) would fail here; and ".", a
+# tchar that join_header_words still quotes.
+@given(st.text(st.sampled_from('ab=;, "\\\t\x00é/:@.?()'), max_size=30))
 def test_header_word_helpers(text):
     assert ours.split_header_words([text]) == std.split_header_words([text])
     assert ours.parse_ns_headers([text]) == std.parse_ns_headers([text])

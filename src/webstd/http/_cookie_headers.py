@@ -13,14 +13,21 @@ from collections.abc import Iterable
 
 from webstd.http._cookie_dates import http2time
 
-# RFC 2616 section 2.2 style tokens, quoted strings and bare values, read from the front.
+# RFC 2616 section 2.2 style tokens, quoted strings and bare values, read from the front. None of
+# these is the RFC 9110 rule of the same name in webstd.protocol._grammar, and must not become it:
+# cookie jars read what servers really send, and the stdlib's split_header_words (our oracle)
+# reads a "token" as any run of characters but "=", ";", "," and white space (separators such as
+# "/", ":", "@" and non-ASCII included), a quoted string as any characters but an unescaped '"'
+# (controls included), and a bare value likewise. Taking TOKEN or QUOTED_STRING from the
+# protocol grammar would drop or split cookies the stdlib keeps.
 HEADER_TOKEN_RE = re.compile(r"^\s*([^=\s;,]+)")
 HEADER_QUOTED_VALUE_RE = re.compile(r"^\s*=\s*\"([^\"\\]*(?:\\.[^\"\\]*)*)\"")
 HEADER_VALUE_RE = re.compile(r"^\s*=\s*([^\s;,]*)")
 HEADER_ESCAPE_RE = re.compile(r"\\(.)")
 # Characters that must be backslash-escaped inside a quoted-string on output.
 HEADER_JOIN_ESCAPE_RE = re.compile(r"([\"\\])")
-# A value written bare on output; anything else is quoted.
+# A value written bare on output; anything else is quoted. Word characters (non-ASCII letters too),
+# as the stdlib writes them, not tchar: "a.b" is quoted here although it is a token.
 _BARE_VALUE_RE = re.compile(r"^\w+$")
 # What split_header_words skips when no token starts the remaining text.
 _JUNK_RE = re.compile(r"^[=\s;]*")

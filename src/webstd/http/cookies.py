@@ -30,7 +30,10 @@ class CookieError(Exception):
 
 # ---------------------------------------------------------------------------------------------
 # Grammar. Output side: a name or value made only of these characters is written bare;
-# anything else goes in double quotes with the escapes below.
+# anything else goes in double quotes with the escapes below. This is the stdlib's legal-chars set:
+# RFC 9110 tchar (webstd.protocol._grammar.TCHAR) plus ":", which the token rule does not allow
+# but the stdlib accepts in names and writes bare. It is spelled out as characters, not taken
+# from the TCHAR regex fragment, because _QUOTE_TABLE below tests membership character by character.
 TOKEN_CHARS = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~:"
 # Characters that may appear unescaped inside a quoted value.
 QUOTED_SAFE_CHARS = TOKEN_CHARS + " ()/<=>?@[]{}"
