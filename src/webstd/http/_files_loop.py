@@ -457,49 +457,45 @@ class StaticServer:
         out, sock = conn.out, conn.sock
         while out:
             item = out[0]
-            if type(item) is _FileSlice:
-                try:
-                    if conn.tls:
-                        data = os.pread(item.file.fileno(), min(item.remaining, RECV_SIZE), item.offset)
-                        sent = sock.send(data) if data else 0
-                    else:
-                        sent = os.sendfile(conn.fd, item.file.fileno(), item.offset,
-                                           min(item.remaining, SENDFILE_CHUNK))  # fmt: skip
-                except _WOULD_BLOCK:
-                    self._want_write(conn, True)
-                    return False
-                except OSError:
-                    self._close(conn)
-                    return False
-                if sent == 0:  # the file shrank under us: the framing cannot be kept
-                    self._close(conn)
-                    return False
-                item.offset += sent
-                item.remaining -= sent
-                if item.remaining:
-                    continue
-                out.popleft()
-                if item.last:
-                    item.file.close()
-                continue
-            if len(out) > 1 and type(out[1]) is not _FileSlice and len(item) < RECV_SIZE:
+            is_file = type(item) is _FileSlice
+            if (not is_file and len(out) > 1 and type(out[1]) is not _FileSlice
+                    and len(item) < RECV_SIZE):  # fmt: skip
                 # Join the small pieces of a multipart body into one send.
                 out.popleft()
                 out[0] = bytes(item) + bytes(out[0])
                 continue
             try:
-                sent = sock.send(item)
+                if not is_file:
+                    sent = sock.send(item)
+                elif conn.tls:
+                    data = os.pread(item.file.fileno(), min(item.remaining, RECV_SIZE), item.offset)
+                    sent = sock.send(data) if data else 0
+                else:
+                    sent = os.sendfile(conn.fd, item.file.fileno(), item.offset,
+                                       min(item.remaining, SENDFILE_CHUNK))  # fmt: skip
             except _WOULD_BLOCK:
                 self._want_write(conn, True)
                 return False
             except OSError:
                 self._close(conn)
                 return False
-            if sent < len(item):
-                out[0] = memoryview(item)[sent:]
-                self._want_write(conn, True)
+            if not is_file:
+                if sent < len(item):
+                    out[0] = memoryview(item)[sent:]
+                    self._want_write(conn, True)
+                    return False
+                out.popleft()
+                continue
+            if sent == 0:  # the file shrank under us: the framing cannot be kept
+                self._close(conn)
                 return False
+            item.offset += sent
+            item.remaining -= sent
+            if item.remaining:
+                continue
             out.popleft()
+            if item.last:
+                item.file.close()
         self._want_write(conn, False)
         if conn.closing:
             self._after_flush(conn)
