@@ -6,36 +6,23 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
-import threading
 
 import pytest
+
+from support.proxy import ThreadedOrigin
 
 ANSWERS = 3  # the origin closes each connection after this many answers
 
 
-class ClosingOrigin:
+class ClosingOrigin(ThreadedOrigin):
     """Answers ``ANSWERS`` requests per connection (200, ``ok``), then closes it as ``how`` says:
     ``fin`` or ``rst`` when the next request arrives, without answering it; ``after`` right after
     the last answer, without announcing it (no ``Connection: close``)."""
 
     def __init__(self, how: str) -> None:
         self.how = how
-        self.connections = 0
         self.requests: list[bytes] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                sock, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self._open.append(sock)
-            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+        super().__init__()
 
     def _serve(self, sock: socket.socket) -> None:
         answered = 0
@@ -57,12 +44,6 @@ class ClosingOrigin:
                     if answered == ANSWERS and self.how == "after":
                         sock.close()
                         return
-
-    def close(self) -> None:
-        self._listener.close()
-        for sock in self._open:
-            with contextlib.suppress(OSError):
-                sock.close()
 
 
 @pytest.fixture(params=["fin", "rst", "after"])

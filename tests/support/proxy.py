@@ -10,15 +10,11 @@ import time
 from webstd.protocol import NEED_DATA, EndOfMessage, Request, RequestParser
 
 
-class RawOrigin:
-    """An origin on 127.0.0.1 that records every byte and connection it gets, and answers each
-    complete request with ``reply`` (bytes, or a callable taking the Request)."""
+class ThreadedOrigin:
+    """An origin listening on 127.0.0.1 (``port``) that counts its connections and serves each
+    in a thread with ``_serve``; a subclass sets what ``_serve`` uses before calling __init__."""
 
-    def __init__(self, reply=b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") -> None:
-        self.reply = reply
-        self.received = bytearray()
-        self.requests: list[Request] = []
-        self.bodies: list[bytes] = []
+    def __init__(self) -> None:
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -34,6 +30,27 @@ class RawOrigin:
             self.connections += 1
             self._open.append(sock)
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._listener.close()
+        for sock in self._open:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+class RawOrigin(ThreadedOrigin):
+    """An origin on 127.0.0.1 that records every byte and connection it gets, and answers each
+    complete request with ``reply`` (bytes, or a callable taking the Request)."""
+
+    def __init__(self, reply=b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") -> None:
+        self.reply = reply
+        self.received = bytearray()
+        self.requests: list[Request] = []
+        self.bodies: list[bytes] = []
+        super().__init__()
 
     def _serve(self, sock: socket.socket) -> None:
         parser = RequestParser()
@@ -62,12 +79,6 @@ class RawOrigin:
                         body += event.data
                     else:
                         break
-
-    def close(self) -> None:
-        self._listener.close()
-        for sock in self._open:
-            with contextlib.suppress(OSError):
-                sock.close()
 
 
 def exchange(port: int, raw: bytes, timeout: float = 5.0) -> bytes:
