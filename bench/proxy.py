@@ -29,6 +29,7 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from typing import Any  # noqa: E402
 
 from support.nginx import start_nginx  # noqa: E402
 
@@ -92,6 +93,19 @@ def wrk(proxy_port: int, url: str, root: Path, duration: int, connections: int) 
     return Run(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
+def measure(command: list[str], port: int, url: str, root: Path, args: argparse.Namespace,
+            **popen: Any) -> tuple[Run, Run]:
+    """(warm-up, measured run) of wrk through the proxy ``command`` starts on core 0 at ``port``."""
+    process = subprocess.Popen(["taskset", "-c", "0", *command], **popen)
+    try:
+        wait_listening(port, process)
+        warm_up = wrk(port, url, root, 1, args.connections)
+        return warm_up, wrk(port, url, root, args.duration, args.connections)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--duration", type=int, default=5)
@@ -110,33 +124,19 @@ def main() -> None:
         try:
             port = free_port()
             environment = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
-            webstd = subprocess.Popen(
-                ["taskset", "-c", "0", sys.executable, "-m", "webstd", "proxy", "--port", str(port),
-                 "--allow-private", "--access-log", "none"],
-                env=environment, stderr=subprocess.DEVNULL,
+            warm_ups["webstd proxy"], results["webstd proxy"] = measure(
+                [sys.executable, "-m", "webstd", "proxy", "--port", str(port), "--allow-private",
+                 "--access-log", "none"],
+                port, url, root, args, env=environment, stderr=subprocess.DEVNULL,
             )
-            try:
-                wait_listening(port, webstd)
-                warm_ups["webstd proxy"] = wrk(port, url, root, 1, args.connections)
-                results["webstd proxy"] = wrk(port, url, root, args.duration, args.connections)
-            finally:
-                webstd.terminate()
-                webstd.wait(10)
 
             port = free_port()
             config = root / "tinyproxy.conf"
             config.write_text(TINYPROXY_CONFIG.format(port=port, root=root))
-            tinyproxy = subprocess.Popen(
-                ["taskset", "-c", "0", "/usr/bin/tinyproxy", "-d", "-c", str(config)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            warm_ups["tinyproxy"], results["tinyproxy"] = measure(
+                ["/usr/bin/tinyproxy", "-d", "-c", str(config)],
+                port, url, root, args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
-            try:
-                wait_listening(port, tinyproxy)
-                warm_ups["tinyproxy"] = wrk(port, url, root, 1, args.connections)
-                results["tinyproxy"] = wrk(port, url, root, args.duration, args.connections)
-            finally:
-                tinyproxy.terminate()
-                tinyproxy.wait(10)
         finally:
             nginx.stop()
     for name, run in results.items():
