@@ -257,19 +257,9 @@ class HTTPResponse(io.BufferedIOBase):
         self._untouched = False
         if amt == 0:
             return b""
-        try:
-            data = self.fp.read(amt)
-        except IncompleteMessage as error:
-            if self.chunked:
-                raise self._body_error(error) from error
-            # As in the stdlib, read(amt) of a Content-Length body hands out what arrived and
-            # the end shows up as b""; a broken chunked body raises IncompleteRead.
-            data = self.fp.buffered()
-            self._close_conn()
-            return data
-        except RemoteProtocolError as error:
-            raise self._body_error(error) from error
-        return self._consumed(data)
+        # As in the stdlib, read(amt) of a Content-Length body hands out what arrived and the end
+        # shows up as b""; a broken chunked body raises IncompleteRead.
+        return self._partial(self.fp.read, amt, self.chunked is True)
 
     def _read_whole_body(self) -> bytes:
         """read() before any other read, the common case: the body straight from the parser,
