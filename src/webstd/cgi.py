@@ -616,7 +616,12 @@ class FieldStorage:
         qs = b"".join(iter(self._read_block, b"")).decode(self.encoding, self.errors)
         if self.qs_on_post:
             qs += "&" + self.qs_on_post
-        self.list = [
+        self.list = self._mini_fields(qs)
+        self.skip_lines()
+
+    def _mini_fields(self, qs: str) -> list[MiniFieldStorage]:
+        """The name=value pairs of ``qs``, parsed with this form's options."""
+        return [
             MiniFieldStorage(name, value)
             for name, value in _parse_fields(
                 qs,
@@ -628,7 +633,6 @@ class FieldStorage:
                 self.separator,
             )
         ]
-        self.skip_lines()
 
     def read_multi(self, environ: Any, keep_blank_values: Any, strict_parsing: Any) -> None:
         """Parse a multipart body; each part becomes a FieldStorage (or FieldStorageClass)."""
@@ -637,18 +641,7 @@ class FieldStorage:
             raise InvalidBoundaryError(f"Invalid boundary in multipart form: {boundary!r}")
         self.list = []
         if self.qs_on_post:
-            self.list.extend(
-                MiniFieldStorage(name, value)
-                for name, value in _parse_fields(
-                    self.qs_on_post,
-                    self.keep_blank_values,
-                    self.strict_parsing,
-                    self.encoding,
-                    self.errors,
-                    self.max_num_fields,
-                    self.separator,
-                )
-            )
+            self.list.extend(self._mini_fields(self.qs_on_post))
         klass = self.FieldStorageClass or self.__class__
         max_num_fields = self.max_num_fields
         if max_num_fields is not None:
