@@ -2,8 +2,9 @@
 
 It owns where uploaded bytes go and the guarantee that a broken upload leaves nothing behind:
 every file is written to a hidden temporary name in its target directory and only renamed to its
-name once the whole body has arrived (all the files of a form together), so readers never see a
-partial file. Without ``overwrite`` an existing name is refused with 409, and the final step uses
+name once the whole body has arrived, so readers never see a partial file. A form's files are
+renamed one after another at the end: if one of them is refused then (a name that appeared
+meanwhile), the files renamed before it stay, whole. Without ``overwrite`` an existing name is refused with 409, and the final step uses
 ``os.link``, which fails rather than replace a file that appeared meanwhile. The body is fed in
 pieces (``feed``), so any server loop, blocking or not, can drive it; multipart parsing is
 :mod:`webstd._multipart`'s.
