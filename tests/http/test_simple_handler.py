@@ -320,6 +320,24 @@ def test_uploads_auth_and_cors(tmp_path):
         assert (tmp_path / "form.txt").exists()
 
 
+def test_expect_100_continue_without_credentials_gets_401_before_the_body(tmp_path):
+    class Options(Quiet):
+        upload = True
+        credentials = b"user:secret"
+
+    with running(ThreadingHTTPServer, functools.partial(Options, directory=str(tmp_path))) as server:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=5) as sock:
+            sock.sendall(b"PUT /x.txt HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                         b"Content-Length: 5\r\n\r\n")
+            first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 401 ")
+        # With credentials the client is asked for its body, and the upload lands.
+        status, _, _ = curl("-u", "user:secret", "-H", "Expect: 100-continue", "--data-binary", "hello",
+                            "-X", "PUT", url(server, "/y.txt"))
+        assert status == 201 and (tmp_path / "y.txt").read_bytes() == b"hello"
+    assert not (tmp_path / "x.txt").exists()
+
+
 def test_without_options_put_post_options_are_501_as_in_the_stdlib(server):
     for method in ("PUT", "POST", "OPTIONS"):
         assert curl("-X", method, url(server, "/hello.txt"))[0] == 501

@@ -143,6 +143,8 @@ class SimpleHTTPRequestHandler(BaseHTTPRequestHandler):
     max_upload: int | None = None
     #: ``b"user:password"`` to require Basic authentication (RFC 7617), or None.
     credentials: bytes | None = None
+    # This request's credentials were checked and accepted (by handle_expect_100 or parse_request).
+    _authorized = False
     #: Send ``Access-Control-Allow-Origin: *`` and answer CORS preflights.
     cors = False
     #: Compress text with gzip when the client accepts it.
@@ -156,12 +158,21 @@ class SimpleHTTPRequestHandler(BaseHTTPRequestHandler):
     # Requests ------------------------------------------------------------------------------------
     def parse_request(self) -> bool:
         """As the base class, then Basic authentication for every method but CORS preflights."""
-        if not super().parse_request():
-            return False
-        if self.credentials is None or self.command == "OPTIONS":
+        self._authorized = False
+        return super().parse_request() and self._authorize()
+
+    def handle_expect_100(self) -> bool:
+        """Refuses a client without credentials before it sends its body, instead of asking for
+        the body with "100 Continue" and refusing it afterwards (RFC 9110 section 10.1.1)."""
+        return self._authorize() and super().handle_expect_100()
+
+    def _authorize(self) -> bool:
+        """True when no credentials are required or the request carries them; else sends 401."""
+        if self.credentials is None or self.command == "OPTIONS" or self._authorized:
             return True
         service = self._service()
         if service.authorized(self.headers.get):
+            self._authorized = True
             return True
         self._send_reply(service.unauthorized())
         return False
