@@ -19,6 +19,7 @@ import subprocess
 import pytest
 
 from support import stdlib311
+from support.curl import curl
 from support.servers import exchange, running
 from webstd.http.server import (
     CGIHTTPRequestHandler,
@@ -68,20 +69,6 @@ def server(site):
 
 def url(server, path):
     return f"http://127.0.0.1:{server.server_address[1]}{path}"
-
-
-def curl(*args):
-    """curl's answer as (status, {lower-case name: value}, body) of the last response."""
-    result = subprocess.run(["curl", "-s", "-D", "/dev/stderr", "--max-time", "5", *args],
-                            capture_output=True, check=True)  # fmt: skip
-    lines = result.stderr.decode("latin-1").split("\r\n")
-    last = max(i for i, line in enumerate(lines) if line.startswith("HTTP/"))
-    fields = {}
-    for line in lines[last + 1:]:
-        if line:
-            name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-    return int(lines[last].split()[1]), fields, result.stdout
 
 
 # The stdlib as the oracle ------------------------------------------------------------------------

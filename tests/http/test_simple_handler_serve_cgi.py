@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from support.curl import curl
+
 PAYLOAD = bytes(range(256)) * 64
 SCRIPT = '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nscript ran"\n'
 
@@ -44,19 +46,6 @@ def served():
     process.terminate()
     process.wait(10)
     shutil.rmtree(root)
-
-
-def curl(*args):
-    result = subprocess.run(["curl", "-s", "-D", "/dev/stderr", "--max-time", "5", *args],
-                            capture_output=True, check=True)  # fmt: skip
-    lines = result.stderr.decode("latin-1").split("\r\n")
-    last = max(i for i, line in enumerate(lines) if line.startswith("HTTP/"))
-    fields = {}
-    for line in lines[last + 1 :]:
-        if line:
-            name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-    return int(lines[last].split()[1]), fields, result.stdout
 
 
 def test_ranges_and_preconditions(served):
