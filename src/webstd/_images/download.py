@@ -11,12 +11,13 @@ and saved without any request.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import os
 import re
-import threading
-import time
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,6 @@ from webstd._images.naming import PART_SUFFIX
 from webstd._images.progress import Progress
 from webstd.urllib.parse import unquote_to_bytes
 
-CHUNK = 64 * 1024
 MAX_BACKOFF = 30.0
 
 # RFC 9110 section 14.4: Content-Range = range-unit SP ( range-resp / unsatisfied-range ).
@@ -69,14 +69,6 @@ def _content_length(headers: object) -> int | None:
     return None
 
 
-def _read_chunk(response: object) -> bytes:
-    """The next chunk of a body; a failure to read (not to write) becomes a FetchError."""
-    try:
-        return response.read(CHUNK)  # type: ignore[attr-defined, no-any-return]
-    except Exception as error:
-        raise classify(error) from error
-
-
 def decode_data_url(url: str) -> tuple[str, bytes]:
     """(media type, bytes) of a data: URL; raises FinalError when it is malformed."""
     match = _DATA_URL.fullmatch(url)
@@ -94,23 +86,38 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     return media_type, payload
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    if written < len(data):  # rare for a regular file: a signal, or the disk filling up
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view):]
+
+
 class Downloader:
+    """Downloads on the running event loop; one Downloader serves every concurrent download."""
+
     def __init__(self, fetcher: Fetcher, directory: Path, options: DownloadOptions,
                  progress: Progress) -> None:
         self.fetcher = fetcher
         self.directory = directory
         self.options = options
         self.progress = progress
-        # Set on Ctrl-C: running downloads stop between two chunks, keeping their .part files.
-        self.cancelled = threading.Event()
+        self._prefix = os.path.join(directory, "")
+        # What the directory held at the start: a name not in it needs no stat to be known absent
+        # (this run's own .part files are looked up again on every retry).
+        try:
+            self._existing = set(os.listdir(directory))
+        except OSError:
+            self._existing = set()
 
-    def download(self, url: str, name: str) -> Outcome:
+    async def download(self, url: str, name: str) -> Outcome:
         """Saves ``url`` as ``directory/name``; never raises for a download's own failure."""
         try:
             if url[:5].lower() == "data:":
                 outcome = self._save_data_url(url, name)
             else:
-                outcome = self._download_with_retries(url, name)
+                outcome = await self._download_with_retries(url, name)
         except Disallowed as error:
             outcome = Outcome(url, name, "skipped", error.reason)
         except FetchError as error:
@@ -143,16 +150,17 @@ class Downloader:
         self.progress.add_bytes(len(payload))
         return Outcome(url, name, "downloaded", f"{name} ({len(payload)} bytes)", len(payload))
 
-    def _download_with_retries(self, url: str, name: str) -> Outcome:
-        self.fetcher.check_robots(url)
-        final = self.directory / name
-        if final.is_file() and self._already_complete(url, final):
-            size = final.stat().st_size
-            return Outcome(url, name, "skipped", f"{name} already complete", size)
+    async def _download_with_retries(self, url: str, name: str) -> Outcome:
+        if self.fetcher.options.respect_robots:
+            await self.fetcher.check_robots(url)
+        if name in self._existing:
+            size = _file_size(self._prefix + name)
+            if size is not None and await self._already_complete(url, size):
+                return Outcome(url, name, "skipped", f"{name} already complete", size)
         attempt = 0
         while True:
             try:
-                return self._attempt(url, name)
+                return await self._attempt(url, name, attempt == 0)
             except TransientError as error:
                 if attempt >= self.options.retries:
                     tries = f"after {attempt + 1} attempts" if attempt else "no retries"
@@ -160,58 +168,67 @@ class Downloader:
                 pause = min(self.options.backoff * 2 ** attempt, MAX_BACKOFF)
                 if error.retry_after is not None:
                     pause = min(max(pause, error.retry_after), MAX_BACKOFF)
-                time.sleep(pause)
+                await asyncio.sleep(pause)
                 attempt += 1
 
-    def _already_complete(self, url: str, final: Path) -> bool:
+    async def _already_complete(self, url: str, size: int) -> bool:
         try:
-            with self.fetcher.open(url, method="HEAD") as response:
-                length = _content_length(response.headers)
+            response = await self.fetcher.open(url, method="HEAD")
         except FetchError:
             return False
-        return length is not None and length == final.stat().st_size
+        response.close()
+        length = _content_length(response.headers)
+        return length is not None and length == size
 
-    def _attempt(self, url: str, name: str) -> Outcome:
-        part = self.directory / (name + PART_SUFFIX)
-        final = self.directory / name
-        offset = part.stat().st_size if part.is_file() else 0
+    async def _attempt(self, url: str, name: str, first: bool) -> Outcome:
+        final = self._prefix + name
+        part = final + PART_SUFFIX
+        offset = (_file_size(part) or 0) if not first or name + PART_SUFFIX in self._existing else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
-            response = self.fetcher.open(url, headers=headers)
+            response = await self.fetcher.open(url, headers=headers)
         except FetchError as error:
-            cause = error.__cause__
-            if offset and getattr(cause, "code", None) == 416:
-                return self._unsatisfiable(url, name, part, final, offset, cause)
+            if offset and error.status == 416:
+                return self._unsatisfiable(url, name, part, final, offset, error.headers)
             raise
-        with response:
+        limit = self.options.max_size
+        try:
             self._check_type(_media_type(response.headers.get("Content-Type")))
             length = _content_length(response.headers)
-            limit = self.options.max_size
             if response.status == 206:
                 match = _CONTENT_RANGE.fullmatch((response.headers.get("Content-Range") or "").strip())
                 if match is None or match.group(1) is None or int(match.group(1)) != offset:
-                    part.unlink(missing_ok=True)
+                    _remove(part)
                     raise TransientError("server sent an unexpected Content-Range; restarting")
                 total = int(match.group(3)) if match.group(3) != "*" else int(match.group(2)) + 1
-                mode = "ab"
+                flags = os.O_WRONLY | os.O_APPEND
             else:
-                offset, mode = 0, "wb"
+                offset, flags = 0, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
                 total = length
             if total is not None and limit is not None and total > limit:
-                part.unlink(missing_ok=True)
+                _remove(part)
                 self._check_size(total, exact=True)
             received = offset
-            with open(part, mode) as output:
-                while chunk := _read_chunk(response):
-                    if self.cancelled.is_set():
-                        raise FinalError("interrupted (the .part file is kept for resuming)")
+            fd = os.open(part, flags, 0o666)
+            try:
+                while True:
+                    try:
+                        chunk = await response.next_chunk()
+                    except Exception as error:  # reading failed, not writing
+                        raise classify(error) from error
+                    if not chunk:
+                        break
                     received += len(chunk)
                     if limit is not None and received > limit:
                         break
-                    output.write(chunk)
+                    _write_all(fd, chunk)
                     self.progress.add_bytes(len(chunk))
+            finally:
+                os.close(fd)
+        finally:
+            response.close()
         if limit is not None and received > limit:
-            part.unlink(missing_ok=True)
+            _remove(part)
             self._check_size(received, exact=False)
         if total is not None and received < total:
             raise TransientError(f"connection closed after {received} of {total} bytes")
@@ -219,13 +236,26 @@ class Downloader:
         resumed = f", resumed at {offset}" if offset else ""
         return Outcome(url, name, "downloaded", f"{name} ({received} bytes{resumed})", received)
 
-    def _unsatisfiable(self, url: str, name: str, part: Path, final: Path, offset: int,
-                       error: object) -> Outcome:
-        headers = getattr(error, "headers", None)
-        match = _CONTENT_RANGE.fullmatch(((headers and headers.get("Content-Range")) or "").strip())
+    def _unsatisfiable(self, url: str, name: str, part: str, final: str, offset: int,
+                       headers: object) -> Outcome:
+        match = _CONTENT_RANGE.fullmatch(((headers and headers.get("Content-Range")) or "").strip())  # type: ignore[attr-defined]
         if match is not None and match.group(3) == str(offset):
             os.replace(part, final)
             return Outcome(url, name, "downloaded", f"{name} ({offset} bytes, from the part)",
                            offset)
-        part.unlink(missing_ok=True)
+        _remove(part)
         raise TransientError("range not satisfiable; restarting")
+
+
+def _file_size(path: str) -> int | None:
+    """The size of the regular file at ``path``, or None."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

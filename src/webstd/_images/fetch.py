@@ -1,39 +1,62 @@
-"""HTTP requests for ``webstd images``: one opener, per-host politeness, robots.txt, error kinds.
+"""HTTP requests for ``webstd images``: one client, per-host politeness, robots.txt, error kinds.
 
-Every request goes through webstd.urllib.request, so connections are kept alive in its pool and
-redirects are followed. This module adds what a crawler owes the sites it visits: a ``--delay``
-between two requests to the same host (requests to one host are spaced, other hosts are not
-held up) and robots.txt, fetched once per host and consulted before every image (RFC 9309
-section 2.3.1: a 4xx answer allows everything; a 5xx answer or an unreachable host disallows
-everything). It also sorts failures into the ones worth retrying and the ones that are final.
+Requests go through :mod:`webstd._images.client` (one event loop, pooled keep-alive connections,
+webstd.protocol parsing); this module follows redirects (at most 10, as urllib does), turns error
+statuses into exceptions, and adds what a crawler owes the sites it visits: a ``--delay`` between
+two requests to the same host (requests to one host are spaced, other hosts are not held up) and
+robots.txt, fetched once per host and consulted before every image (RFC 9309 section 2.3.1: a 4xx
+answer allows everything; a 5xx answer or an unreachable host disallows everything). It also sorts
+failures into the ones worth retrying and the ones that are final.
+
+A URL that the ``*_proxy`` environment variables send through a proxy is fetched with
+webstd.urllib.request instead, on a worker thread (it knows proxies, CONNECT and proxy
+credentials); its answer is wrapped to look like the client's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from webstd._images import robots
+from webstd._images.client import Client, Response
+from webstd._images.extract import request_url
 from webstd.http.client import HTTPException
+from webstd.protocol import ProtocolError
 from webstd.urllib.error import HTTPError, URLError
-from webstd.urllib.parse import urlsplit
-from webstd.urllib.request import HTTPHandler, HTTPSHandler, OpenerDirector, Request, build_opener
+from webstd.urllib.parse import SplitResult, urljoin, urlsplit
+from webstd.urllib.request import (
+    HTTPHandler,
+    HTTPSHandler,
+    OpenerDirector,
+    Request,
+    build_opener,
+    getproxies,
+    proxy_bypass,
+)
 
 USER_AGENT = "webstd-images"
 FETCHABLE_SCHEMES = ("http", "https")
+MAX_REDIRECTS = 10
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+# What a proxied response is read in, on the worker thread.
+THREAD_CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
-    """A request that failed; ``reason`` is the one line the summary shows."""
+    """A request that failed; ``reason`` is the one line the summary shows. ``status`` and
+    ``headers`` are the answer's when the failure is an error status."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, retry_after: float | None = None, status: int | None = None,
+                 headers: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.status = status
+        self.headers = headers
 
 
 class FinalError(FetchError):
@@ -56,15 +79,20 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
+def status_error(status: int, reason: str, headers: Any) -> FetchError:
+    """The FetchError an error status (4xx, 5xx) amounts to: 5xx and 429 are worth retrying."""
+    text = f"HTTP {status} {reason}".rstrip()
+    if status >= 500 or status == 429:
+        return TransientError(text, retry_after=_retry_after(headers), status=status, headers=headers)
+    return FinalError(text, status=status, headers=headers)
+
+
 def classify(error: BaseException) -> FetchError:
-    """The FetchError an exception from urlopen or from reading a response amounts to."""
+    """The FetchError an exception from a request or from reading a response amounts to."""
     if isinstance(error, FetchError):
         return error
     if isinstance(error, HTTPError):
-        reason = f"HTTP {error.code} {error.msg}".rstrip()
-        if error.code >= 500 or error.code == 429:
-            return TransientError(reason, retry_after=_retry_after(error.headers))
-        return FinalError(reason)
+        return status_error(error.code, error.msg or "", error.headers)
     if isinstance(error, URLError):
         cause = error.reason
         if isinstance(cause, (OSError, HTTPException)):
@@ -72,7 +100,7 @@ def classify(error: BaseException) -> FetchError:
         return FinalError(str(cause))
     if isinstance(error, (TimeoutError, socket.timeout)):
         return TransientError("timed out")
-    if isinstance(error, (OSError, HTTPException)):
+    if isinstance(error, (OSError, HTTPException, ProtocolError)):
         text = str(error) or type(error).__name__
         return TransientError(f"{type(error).__name__}: {text}" if text != type(error).__name__
                               else text)
@@ -89,77 +117,172 @@ class FetchOptions:
 
 class _HostState:
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.robots_lock = threading.Lock()
+        self.lock = asyncio.Lock()
+        self.robots_lock = asyncio.Lock()
         self.last_request = -float("inf")
         self.policy: robots.RobotsPolicy | None = None
         self.policy_reason = ""
 
 
-class Fetcher:
-    """Opens URLs politely; thread-safe."""
+class _ThreadedResponse:
+    """A webstd.urllib.request response (or HTTPError) read on a worker thread, with the
+    interface of webstd._images.client.Response."""
 
-    def __init__(self, options: FetchOptions, opener: OpenerDirector | None = None) -> None:
-        self.options = options
-        self.opener = opener or build_opener(HTTPHandler, HTTPSHandler)
-        self.opener.addheaders = [("User-agent", options.user_agent)]
-        self._hosts: dict[str, _HostState] = {}
-        self._hosts_lock = threading.Lock()
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self.status = response.status
+        self.reason = response.reason or ""
+        self.headers = response.headers
+        self.url = response.geturl()
 
-    def _host(self, url: str) -> _HostState:
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc.lower()}"
-        with self._hosts_lock:
-            state = self._hosts.get(key)
-            if state is None:
-                state = self._hosts[key] = _HostState()
-            return state
-
-    def _wait_turn(self, state: _HostState) -> None:
-        if self.options.delay <= 0:
-            return
-        # Holding the host's lock while sleeping is the point: one request per delay per host.
-        with state.lock:
-            pause = state.last_request + self.options.delay - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            state.last_request = time.monotonic()
-
-    def open(self, url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None) -> Any:
-        """The response to ``method url``; raises FetchError (an HTTPError becomes one too)."""
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in FETCHABLE_SCHEMES:
-            raise FinalError(f"unsupported URL scheme {scheme!r}")
-        self._wait_turn(self._host(url))
-        request = Request(url, headers=dict(headers or {}), method=method)
+    async def next_chunk(self) -> bytes:
         try:
-            return self.opener.open(request, timeout=self.options.timeout)
-        except HTTPError as error:
-            error.close()
-            raise classify(error) from error
+            return await asyncio.get_running_loop().run_in_executor(
+                None, self._response.read, THREAD_CHUNK)
         except Exception as error:
             raise classify(error) from error
 
-    def check_robots(self, url: str) -> None:
+    async def read(self, limit: int) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(None, self._response.read, limit)
+
+    async def discard(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._response.close()
+
+    async def __aenter__(self) -> _ThreadedResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+AnyResponse = Response | _ThreadedResponse
+
+
+class Fetcher:
+    """Opens URLs politely, on the running event loop; :meth:`close` drops its connections."""
+
+    def __init__(self, options: FetchOptions, opener: OpenerDirector | None = None) -> None:
+        self.options = options
+        self.client = Client(timeout=options.timeout)
+        self._opener = opener
+        self._proxies = getproxies()
+        self._hosts: dict[str, _HostState] = {}
+
+    @property
+    def opener(self) -> OpenerDirector:
+        if self._opener is None:
+            self._opener = build_opener(HTTPHandler, HTTPSHandler)
+            self._opener.addheaders = [("User-agent", self.options.user_agent)]
+        return self._opener
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _host(self, scheme: str, netloc: str) -> _HostState:
+        key = f"{scheme}://{netloc.lower()}"
+        state = self._hosts.get(key)
+        if state is None:
+            state = self._hosts[key] = _HostState()
+        return state
+
+    async def _wait_turn(self, state: _HostState) -> None:
+        if self.options.delay <= 0:
+            return
+        # Holding the host's lock while sleeping is the point: one request per delay per host.
+        async with state.lock:
+            loop = asyncio.get_running_loop()
+            pause = state.last_request + self.options.delay - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            state.last_request = loop.time()
+
+    async def open(self, url: str, *, method: str = "GET",
+                   headers: Mapping[str, str] | None = None) -> AnyResponse:
+        """The response to ``method url`` after redirects; raises FetchError (for an error
+        status too, with its ``status`` and ``headers``). ``url`` must be fit for a request
+        (webstd._images.extract.request_url); redirect targets are made so here."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in FETCHABLE_SCHEMES:
+            raise FinalError(f"unsupported URL scheme {scheme!r}")
+        if self.options.delay > 0:
+            await self._wait_turn(self._host(scheme, parts.netloc))
+        fields = list(headers.items()) if headers else []
+        try:
+            response = await self._open_once(url, parts, method, fields)
+            redirects = 0
+            while response.status in REDIRECT_STATUSES:
+                location = response.headers.get("Location")
+                if not location:
+                    break
+                await response.discard()
+                redirects += 1
+                if redirects > MAX_REDIRECTS:
+                    raise FinalError(f"more than {MAX_REDIRECTS} redirects")
+                url = request_url(urljoin(url, location.strip()))
+                parts = urlsplit(url)
+                if parts.scheme.lower() not in FETCHABLE_SCHEMES:
+                    raise FinalError(f"redirected to an unsupported URL {url!r}")
+                response = await self._open_once(url, parts, method, fields)
+        except FetchError:
+            raise
+        except Exception as error:
+            raise classify(error) from error
+        if response.status >= 400:
+            await response.discard()
+            raise status_error(response.status, response.reason, response.headers)
+        return response
+
+    async def _open_once(self, url: str, parts: SplitResult, method: str,
+                         fields: list[tuple[str, str]]) -> AnyResponse:
+        scheme = parts.scheme.lower()
+        if self._proxies and scheme in self._proxies and not proxy_bypass(parts.netloc):
+            return await self._open_threaded(url, method, dict(fields))
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        head = [("Host", parts.netloc.rpartition("@")[2]), ("User-Agent", self.options.user_agent),
+                ("Accept-Encoding", "identity"), *fields]
+        return await self.client.request(method, scheme, parts.hostname or "", parts.port, target,
+                                         head, url)
+
+    async def _open_threaded(self, url: str, method: str, headers: dict[str, str]) -> AnyResponse:
+        request = Request(url, headers=headers, method=method)
+        loop = asyncio.get_running_loop()
+        try:
+            response = await loop.run_in_executor(None, self.opener.open, request,
+                                                  self.options.timeout)
+        except HTTPError as error:
+            response = error
+        return _ThreadedResponse(response)
+
+    async def check_robots(self, url: str) -> None:
         """Raises Disallowed when robots.txt forbids ``url`` (fetching robots.txt at most once)."""
         if not self.options.respect_robots:
             return
         parts = urlsplit(url)
-        state = self._host(url)
-        with state.robots_lock:
-            if state.policy is None:
-                state.policy, state.policy_reason = self._load_robots(
-                    f"{parts.scheme}://{parts.netloc}/robots.txt")
+        state = self._host(parts.scheme.lower(), parts.netloc)
+        if state.policy is None:
+            async with state.robots_lock:
+                if state.policy is None:
+                    state.policy, state.policy_reason = await self._load_robots(
+                        f"{parts.scheme}://{parts.netloc}/robots.txt")
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
         if not state.policy.allowed(target):
             raise Disallowed("disallowed by robots.txt" + state.policy_reason)
 
-    def _load_robots(self, robots_url: str) -> tuple[robots.RobotsPolicy, str]:
+    async def _load_robots(self, robots_url: str) -> tuple[robots.RobotsPolicy, str]:
         try:
-            with self.open(robots_url) as response:
-                body = response.read(robots.MAX_BYTES)
+            response = await self.open(robots_url)
+            try:
+                body = await response.read(robots.MAX_BYTES)
+            except Exception as error:
+                raise classify(error) from error
         except FinalError:
             return robots.ALLOW_ALL, ""
         except TransientError as error:

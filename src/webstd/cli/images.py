@@ -1,7 +1,7 @@
 """``webstd images URL``: list a page's images, or download them with ``--download DIR``.
 
 It owns the command line: options, fetching and decoding the page, printing the list or running
-the downloads on a thread pool and printing the summary. Extraction, naming, robots.txt, fetching
+the downloads (``--jobs`` at once on one event loop, see webstd._images.client) and printing the summary. Extraction, naming, robots.txt, fetching
 and downloading live in webstd._images. Exit status: 0 when everything went well, 1 when an
 image failed, 2 for bad arguments or a page that cannot be fetched (one line on stderr, never a
 traceback).
@@ -10,16 +10,16 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from webstd._images.charset import decode_page
 from webstd._images.download import Downloader, DownloadOptions, Outcome
 from webstd._images.extract import image_urls, request_url
-from webstd._images.fetch import Fetcher, FetchError, FetchOptions
+from webstd._images.fetch import Fetcher, FetchError, FetchOptions, classify
 from webstd._images.naming import assign_names
 from webstd._images.progress import Progress
 from webstd.urllib.parse import urlsplit
@@ -86,35 +86,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def fetch_page(fetcher: Fetcher, url: str, css: bool) -> list[str]:
+async def fetch_page(fetcher: Fetcher, url: str, css: bool) -> list[str]:
     """The image URLs of the page at ``url``; raises FetchError."""
-    with fetcher.open(url) as response:
-        body = response.read(MAX_PAGE_BYTES + 1)
-        final_url = response.geturl()
-        content_type = response.headers.get("Content-Type")
+    response = await fetcher.open(url)
+    try:
+        body = await response.read(MAX_PAGE_BYTES + 1)
+    except Exception as error:
+        raise classify(error) from error
     if len(body) > MAX_PAGE_BYTES:
         raise FetchError(f"page larger than {MAX_PAGE_BYTES} bytes")
-    html, codec = decode_page(body, content_type)
-    return image_urls(html, final_url, css=css, encoding=codec)
+    html, codec = decode_page(body, response.headers.get("Content-Type"))
+    return image_urls(html, response.url, css=css, encoding=codec)
 
 
-def download_all(urls: list[str], directory: Path, fetcher: Fetcher, options: DownloadOptions,
-                 jobs: int) -> list[Outcome]:
+async def download_all(urls: list[str], directory: Path, fetcher: Fetcher,
+                       options: DownloadOptions, jobs: int) -> list[Outcome]:
+    """Downloads with ``jobs`` workers on this event loop; outcomes in the order of ``urls``."""
     names = assign_names(urls)
     progress = Progress(len(urls), sys.stderr)
     downloader = Downloader(fetcher, directory, options, progress)
-    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="webstd-images")
+    outcomes: list[Outcome | None] = [None] * len(urls)
+    pending = iter(enumerate(urls))
+
+    async def worker() -> None:
+        for index, url in pending:
+            outcomes[index] = await downloader.download(url, names[url])
+
     try:
-        futures = [executor.submit(downloader.download, url, names[url]) for url in urls]
-        outcomes = [future.result() for future in futures]
-    except KeyboardInterrupt:
-        downloader.cancelled.set()
-        executor.shutdown(wait=True, cancel_futures=True)
+        await asyncio.gather(*(worker() for _ in range(min(jobs, len(urls)))))
+    finally:
         progress.close()
-        raise
-    executor.shutdown()
-    progress.close()
-    return outcomes
+    return outcomes  # type: ignore[return-value]
 
 
 def print_summary(outcomes: list[Outcome]) -> None:
@@ -140,23 +142,29 @@ def main(argv: list[str]) -> int:
         return int(leaving.code or 0)
     if urlsplit(args.url).scheme.lower() not in ("http", "https") or not urlsplit(args.url).netloc:
         return _fail(f"not an http(s) URL: {args.url!r}")
-    page_url = request_url(args.url)
+    return asyncio.run(_run(args, request_url(args.url)))
+
+
+async def _run(args: argparse.Namespace, page_url: str) -> int:
     fetcher = Fetcher(FetchOptions(timeout=args.timeout, delay=args.delay,
                                    respect_robots=not args.ignore_robots))
     try:
-        urls = fetch_page(fetcher, page_url, args.css)
-    except FetchError as error:
-        return _fail(f"cannot fetch {args.url}: {error.reason}")
-    if args.download is None:
-        if urls:
-            sys.stdout.write("\n".join(urls) + "\n")
-        return 0
-    try:
-        os.makedirs(args.download, exist_ok=True)
-    except OSError as error:
-        return _fail(f"cannot create {args.download}: {error.strerror or error}")
-    options = DownloadOptions(retries=args.retries, any_type=args.any_type,
-                              max_size=args.max_size)
-    outcomes = download_all(urls, args.download, fetcher, options, args.jobs)
+        try:
+            urls = await fetch_page(fetcher, page_url, args.css)
+        except FetchError as error:
+            return _fail(f"cannot fetch {args.url}: {error.reason}")
+        if args.download is None:
+            if urls:
+                sys.stdout.write("\n".join(urls) + "\n")
+            return 0
+        try:
+            os.makedirs(args.download, exist_ok=True)
+        except OSError as error:
+            return _fail(f"cannot create {args.download}: {error.strerror or error}")
+        options = DownloadOptions(retries=args.retries, any_type=args.any_type,
+                                  max_size=args.max_size)
+        outcomes = await download_all(urls, args.download, fetcher, options, args.jobs)
+    finally:
+        fetcher.close()
     print_summary(outcomes)
     return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
