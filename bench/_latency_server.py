@@ -1,6 +1,6 @@
 """A file server that answers every request after a fixed delay, as a server across a network would.
 
-bench/images.py runs it as a subprocess to measure what concurrent downloads are for: on loopback a
+bench/_images.py runs it as a subprocess to measure what concurrent downloads are for: on loopback a
 request costs no waiting, so only CPU time is compared; across a network each request waits about
 one round trip, and a downloader that keeps several requests in flight hides that wait. Requests are
 parsed by webstd.protocol; files are served from memory with keep-alive.

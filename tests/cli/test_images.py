@@ -9,11 +9,19 @@ from hypothesis import strategies as st
 from support.image_site import KOREAN_PATH, image_site
 from webstd._images import charset, naming, robots
 from webstd._images.download import decode_data_url
-from webstd._images.extract import css_urls, image_urls, srcset_urls
+from webstd._images.extract import (
+    _PATH_SAFE,
+    _QUERY_SAFE,
+    css_urls,
+    image_urls,
+    request_url,
+    srcset_urls,
+)
 from webstd._images.fetch import FinalError
 from webstd._images.progress import Progress
 from webstd.cli import COMMANDS
 from webstd.cli.images import main
+from webstd.urllib.parse import quote, urlsplit, urlunsplit
 
 PAGE = "http://example.test/dir/page.html"
 
@@ -214,3 +222,21 @@ def test_listing_of_a_euc_kr_page_declared_by_meta_only(capsys):
     with image_site() as site:
         assert main([site.url + "/korean.html"]) == 0
     assert capsys.readouterr().out == f"{site.url}{KOREAN_PATH}\n"
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=30),
+       st.text(max_size=20), st.sampled_from(["utf-8", "euc-kr"]))
+def test_request_url_quotes_like_quote_with_the_safe_sets(path, query, encoding):
+    # request_url skips quote() when nothing needs quoting; the result must be the same.
+    for url in (f"http://h/{path}?{query}", f"http://h/{path}",
+                f"https://h/{path.replace('[', '')}?{query}#{path}"):
+        try:
+            expected = urlsplit(url)
+        except ValueError:
+            continue
+        expected = urlunsplit((expected.scheme, expected.netloc,
+                               quote(expected.path, safe=_PATH_SAFE, errors="surrogatepass") or "/",
+                               quote(expected.query, safe=_QUERY_SAFE, encoding=encoding,
+                                     errors="xmlcharrefreplace"), ""))
+        assert request_url(url, encoding) == expected

@@ -36,6 +36,9 @@ _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)", re.DOTALL)
 # Characters the URL Standard percent-encodes in a path and in a query (sections 1.3, 4.4).
 _PATH_SAFE = "!$&'()*+,;=:@/%~-._[]|^`{}"
 _QUERY_SAFE = "!$&'()*+,;=:@/?%~-._[]|^`{}\\"
+# Text that quote() with those safe sets returns unchanged (the usual case), checked in one step.
+_PATH_CLEAN = re.compile("[A-Za-z0-9" + re.escape(_PATH_SAFE + "_") + "]*")
+_QUERY_CLEAN = re.compile("[A-Za-z0-9" + re.escape(_QUERY_SAFE + "_") + "]*")
 
 
 def clean_url(value: str) -> str:
@@ -100,9 +103,11 @@ def request_url(url: str, query_encoding: str = "utf-8") -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return url
-    path = quote(parts.path, safe=_PATH_SAFE, encoding="utf-8", errors="surrogatepass")
-    query = quote(parts.query, safe=_QUERY_SAFE, encoding=query_encoding,
-                  errors="xmlcharrefreplace")
+    path, query = parts.path, parts.query
+    if _PATH_CLEAN.fullmatch(path) is None:
+        path = quote(path, safe=_PATH_SAFE, encoding="utf-8", errors="surrogatepass")
+    if _QUERY_CLEAN.fullmatch(query) is None:
+        query = quote(query, safe=_QUERY_SAFE, encoding=query_encoding, errors="xmlcharrefreplace")
     return urlunsplit((parts.scheme, parts.netloc, path or "/", query, ""))
 
 
