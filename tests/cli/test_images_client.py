@@ -239,8 +239,12 @@ def test_informational_answers_are_skipped(interim):
 
 # errors -----------------------------------------------------------------------------------------
 
-def test_a_truncated_body_is_a_transient_error():
-    truncated = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"t" * 10
+@pytest.mark.parametrize("truncated", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"t" * 10,
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n" + b"t" * 10 + b"\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + b"t" * 10,
+], ids=["length", "chunked-without-last-chunk", "chunked-mid-chunk"])
+def test_a_truncated_body_is_a_transient_error(truncated):
     with ScriptedServer(answer_then_close(truncated)) as server:
         async def body(client):
             answer = await get(client, server.port)
@@ -351,6 +355,18 @@ def test_a_large_body_read_slowly_arrives_whole_and_in_order():
     assert data == BIG
     assert after == (200, b"ok")
     assert server.connections == 1
+
+
+def test_a_consumer_slower_than_the_timeout_does_not_time_out():
+    # While reading is paused on a full buffer, the wait is the consumer's, not the server's.
+    with ScriptedServer(answer_each(response(b"HTTP/1.1 200 OK", BIG))) as server:
+        async def body(client):
+            answer = await get(client, server.port)
+            first = await answer.next_chunk()
+            await asyncio.sleep(1.0)
+            return first + await read_all(answer)
+
+        assert with_client(body, timeout=0.3) == BIG
 
 
 def test_nginx_files_over_one_connection(nginx):  # noqa: F811 (the fixture)
