@@ -303,14 +303,6 @@ def proxied(proxy: str) -> str:
     return proxy.replace("http://", f"http://{PROXY_USER}:{PROXY_PASSWORD}@")
 
 
-# Fetcher._open_threaded runs ``self.opener.open(request, timeout)`` with the timeout as the
-# second positional argument, which is OpenerDirector.open's ``data``: every proxied request is
-# sent as a POST with a float body and fails with TypeError before reaching the proxy.
-timeout_passed_as_data = pytest.mark.xfail(
-    strict=True, raises=(AssertionError, FinalError),
-    reason="fetch.Fetcher._open_threaded passes the timeout as OpenerDirector.open's data")
-
-
 async def kind_and_body(fetcher: Fetcher, url: str):
     answer = await fetcher.open(url)
     try:
@@ -319,14 +311,12 @@ async def kind_and_body(fetcher: Fetcher, url: str):
         answer.close()
 
 
-@timeout_passed_as_data
 def test_a_proxied_url_goes_through_the_proxy(monkeypatch, proxy, served):
     monkeypatch.setenv("http_proxy", proxied(proxy))
     result = with_fetcher(lambda fetcher: kind_and_body(fetcher, f"{served}/several.bin"))
     assert result == (_ThreadedResponse, 200, SEVERAL_CHUNKS)
 
 
-@timeout_passed_as_data
 def test_a_proxy_asking_for_credentials_is_a_final_error(monkeypatch, proxy, served):
     # The proxy's own answer proves the request went to it and not to nginx (which has the file).
     monkeypatch.setenv("http_proxy", proxy)
@@ -335,7 +325,6 @@ def test_a_proxy_asking_for_credentials_is_a_final_error(monkeypatch, proxy, ser
     assert error.status == 407
 
 
-@timeout_passed_as_data
 def test_an_error_status_through_the_proxy(monkeypatch, proxy, served):
     monkeypatch.setenv("http_proxy", proxied(proxy))
     error = with_fetcher(lambda fetcher: outcome(fetcher, f"{served}/missing.png"))

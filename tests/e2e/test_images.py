@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from support.image_site import HUGE_SIZE, KOREAN_NAME, KOREAN_PAGE, KOREAN_PATH, image_site
+from support.tinyproxy import PROXY_PASSWORD, PROXY_USER, tinyproxy
 from webstd._images.charset import decode_page
 from webstd._images.naming import url_hash
 from webstd.cli.images import main
@@ -178,3 +179,19 @@ def test_command_line_runs_in_a_subprocess(site, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "downloaded 1, skipped 0, failed 0\n"
     assert "Traceback" not in result.stderr
+
+
+def test_downloads_through_the_proxy_in_http_proxy(site, tmp_path, monkeypatch, capsys):
+    # The page, robots.txt and the image all go through tinyproxy (webstd.urllib.request on a
+    # worker thread). Without credentials tinyproxy refuses: proof that the proxy is asked.
+    with tinyproxy(tmp_path) as proxy:
+        for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", proxy)
+        assert main([site.url + "/korean.html", "--download", str(tmp_path / "out")]) == 2
+        assert "HTTP 407" in capsys.readouterr().err
+        monkeypatch.setenv("http_proxy", proxy.replace("http://", f"http://{PROXY_USER}:{PROXY_PASSWORD}@"))
+        before = len(site.log)
+        assert main([site.url + "/korean.html", "--download", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / KOREAN_NAME).read_bytes() == site.files[KOREAN_PATH][1]
+    assert ("GET", KOREAN_PATH, None) in site.log[before:]

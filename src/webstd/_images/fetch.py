@@ -16,6 +16,7 @@ credentials); its answer is wrapped to look like the client's.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -253,8 +254,8 @@ class Fetcher:
         request = Request(url, headers=headers, method=method)
         loop = asyncio.get_running_loop()
         try:
-            response = await loop.run_in_executor(None, self.opener.open, request,
-                                                  self.options.timeout)
+            response = await loop.run_in_executor(
+                None, functools.partial(self.opener.open, request, timeout=self.options.timeout))
         except HTTPError as error:
             response = error
         return _ThreadedResponse(response)
