@@ -20,24 +20,19 @@ import functools
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webstd._images import robots
 from webstd._images.client import Client, Response
 from webstd._images.extract import request_url
 from webstd.http.client import HTTPException
 from webstd.protocol import ProtocolError
+from webstd.urllib._request_proxy import getproxies, proxy_bypass
 from webstd.urllib.error import HTTPError, URLError
 from webstd.urllib.parse import SplitResult, urljoin, urlsplit
-from webstd.urllib.request import (
-    HTTPHandler,
-    HTTPSHandler,
-    OpenerDirector,
-    Request,
-    build_opener,
-    getproxies,
-    proxy_bypass,
-)
+
+if TYPE_CHECKING:
+    from webstd.urllib.request import OpenerDirector
 
 USER_AGENT = "webstd-images"
 FETCHABLE_SCHEMES = ("http", "https")
@@ -175,6 +170,9 @@ class Fetcher:
     @property
     def opener(self) -> OpenerDirector:
         if self._opener is None:
+            # Imported here: only proxied requests need it, and it is a fifth of the start-up.
+            from webstd.urllib.request import HTTPHandler, HTTPSHandler, build_opener
+
             self._opener = build_opener(HTTPHandler, HTTPSHandler)
             self._opener.addheaders = [("User-agent", self.options.user_agent)]
         return self._opener
@@ -251,6 +249,8 @@ class Fetcher:
                                          head, url)
 
     async def _open_threaded(self, url: str, method: str, headers: dict[str, str]) -> AnyResponse:
+        from webstd.urllib.request import Request
+
         request = Request(url, headers=headers, method=method)
         loop = asyncio.get_running_loop()
         try:
