@@ -244,10 +244,13 @@ def test_informational_answers_are_skipped(interim):
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n" + b"t" * 10 + b"\r\n",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + b"t" * 10,
 ], ids=["length", "chunked-without-last-chunk", "chunked-mid-chunk"])
-def test_a_truncated_body_is_a_transient_error(truncated):
+@pytest.mark.parametrize("late", [False, True], ids=["read-at-once", "read-after-the-close"])
+def test_a_truncated_body_is_a_transient_error(truncated, late):
     with ScriptedServer(answer_then_close(truncated)) as server:
         async def body(client):
             answer = await get(client, server.port)
+            if late:  # the close is handled before the body is read: the bytes must still come
+                await asyncio.sleep(0.2)
             received = b""
             with pytest.raises(Exception) as caught:
                 while chunk := await answer.next_chunk():

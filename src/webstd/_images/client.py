@@ -207,14 +207,15 @@ class _Connection(asyncio.BufferedProtocol):
         head = self.head
         if (self.finished and not self.chunks and self.error is None and not self.closed
                 and head is not None and head.keep_alive and not self.parser.in_message):
-            self.chunks.clear()
             self.client._put(self)
         else:
+            self.chunks.clear()
+            self.buffered = 0
             self.abort()
 
     def abort(self) -> None:
-        self.chunks.clear()
-        self.buffered = 0
+        """Closes the connection at once. Body bytes already parsed stay readable: after a
+        truncated body the consumer still gets every byte that came, then the error."""
         if not self.closed:
             self.closed = True
             self.client._forget(self)
