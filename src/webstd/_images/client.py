@@ -270,12 +270,6 @@ class Response:
         if connection is not None:
             connection.release()
 
-    async def __aenter__(self) -> Response:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 class Client:
     """Pooled HTTP/1.1 connections for one event loop; ``timeout`` bounds connecting and every

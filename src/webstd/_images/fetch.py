@@ -147,12 +147,6 @@ class _ThreadedResponse:
     def close(self) -> None:
         self._response.close()
 
-    async def __aenter__(self) -> _ThreadedResponse:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 AnyResponse = Response | _ThreadedResponse
 
@@ -160,10 +154,10 @@ AnyResponse = Response | _ThreadedResponse
 class Fetcher:
     """Opens URLs politely, on the running event loop; :meth:`close` drops its connections."""
 
-    def __init__(self, options: FetchOptions, opener: OpenerDirector | None = None) -> None:
+    def __init__(self, options: FetchOptions) -> None:
         self.options = options
         self.client = Client(timeout=options.timeout)
-        self._opener = opener
+        self._opener: OpenerDirector | None = None
         self._proxies = getproxies()
         self._hosts: dict[str, _HostState] = {}
 
