@@ -3,14 +3,15 @@ sequential loop of the stdlib's urllib.request.urlretrieve, in the same run and 
 
 Both run in this process (no interpreter start-up on either side); webstd's time includes fetching
 and parsing the page. The server runs on CPU 1 and this process on CPU 0, as the wrk benchmarks pin
-theirs. Three comparisons, each the best of ``--rounds`` alternating rounds:
+theirs. Each comparison is the best of ``--rounds`` alternating rounds, and has a third contender,
+the floor: a bare selectors loop with the same connections, parser and file writes and nothing
+else, the most a downloader built on webstd.protocol gets on the machine. The servers:
 
-- from nginx on loopback, files written to the temporary directory's disk: a request waits for
-  nothing, so this compares CPU time, and creating 200 files costs both sides the same;
-- the same with files written to /dev/shm (tmpfs), where the file system costs least and the
-  downloaders themselves are compared;
-- from bench/_latency_server.py, which answers after a fixed delay (5 ms by default) as a server
-  across a network does: the case concurrent downloads exist for.
+- nginx and ``webstd serve`` on loopback, files written to the temporary directory's disk and then
+  to /dev/shm (tmpfs): a request waits for nothing, so this compares CPU time; creating 200 files
+  costs both sides the same, least on tmpfs, where the downloaders themselves are compared;
+- bench/_latency_server.py, which answers after a fixed delay (5 ms by default) as a server across a
+  network does: the case concurrent downloads exist for.
 
 Starts its own nginx (tests/support/nginx.py); nginx serves .png as application/octet-stream there,
 hence ``--any-type``.
@@ -140,6 +141,46 @@ def compare(title: str, base: str, names: list[str], workdir: Path, args: argpar
     print(f"images download ({title.split(' (')[0]}): webstd {best_stdlib / best_webstd:.2f}x stdlib")
 
 
+def loopback(server: str, base: str, names: list[str], workdir: Path, args: argparse.Namespace) -> None:
+    """Files to disk, then to tmpfs (where the file system costs least) when /dev/shm exists."""
+    compare(f"{server} on loopback, to disk (no waiting: CPU time only)", base, names, workdir, args)
+    if os.access("/dev/shm", os.W_OK):
+        memory = Path(tempfile.mkdtemp(prefix="bench-images-", dir="/dev/shm"))
+        try:
+            compare(f"{server} on loopback, to tmpfs (no waiting, least file-system cost)", base,
+                    names, memory, args)
+        finally:
+            shutil.rmtree(memory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def webstd_serve(directory: Path):
+    """``webstd serve`` on CPU 1: the project's own file server, the one `make run`'s demo site
+    (and so the seed's image examples) downloads from."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd", "serve", "-b", "127.0.0.1", "-d", str(directory), str(port)],
+        env=dict(os.environ, PYTHONPATH=str(HERE.parent / "src")),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pin(process.pid, 1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit("webstd serve did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def pin(pid: int, cpu: int) -> None:
     if (os.cpu_count() or 1) > cpu:
         os.sched_setaffinity(pid, {cpu})
@@ -164,15 +205,9 @@ def main() -> None:
             (www / "img" / name).write_bytes(os.urandom(args.size))
         (www / "page.html").write_text(
             "<html><body>" + "".join(f'<img src="img/{n}">' for n in names) + "</body></html>")
-        compare("nginx on loopback, to disk (no waiting: CPU time only)",
-                f"http://127.0.0.1:{server.port}", names, workdir, args)
-        if os.access("/dev/shm", os.W_OK):
-            memory = Path(tempfile.mkdtemp(prefix="bench-images-", dir="/dev/shm"))
-            try:
-                compare("nginx on loopback, to tmpfs (no waiting, least file-system cost)",
-                        f"http://127.0.0.1:{server.port}", names, memory, args)
-            finally:
-                shutil.rmtree(memory, ignore_errors=True)
+        loopback("nginx", f"http://127.0.0.1:{server.port}", names, workdir, args)
+        with webstd_serve(www) as base:
+            loopback("webstd serve", base, names, workdir, args)
         latency = subprocess.Popen(
             [sys.executable, str(HERE / "_latency_server.py"), str(www), str(args.latency)],
             stdout=subprocess.PIPE, text=True,
