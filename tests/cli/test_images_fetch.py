@@ -20,7 +20,9 @@ from webstd._images.fetch import (
     FinalError,
     TransientError,
     _ThreadedResponse,
+    wire_host,
 )
+from webstd.urllib.parse import urlsplit
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -338,3 +340,13 @@ def test_no_proxy_sends_the_url_direct(monkeypatch, proxy, served):
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     result = with_fetcher(lambda fetcher: kind_and_body(fetcher, f"{served}/several.bin"))
     assert result == (Response, 200, SEVERAL_CHUNKS)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://user:pw@example.com:8080/x", ("example.com:8080", "example.com")),
+    ("http://[::1]:8080/x", ("[::1]:8080", "::1")),
+    ("http://bücher.example/x", ("xn--bcher-kva.example", "xn--bcher-kva.example")),
+    ("http://한국.kr:81/x", ("xn--3e0b707e.kr:81", "xn--3e0b707e.kr")),
+])
+def test_the_host_header_and_the_name_connected_to(url, expected):
+    assert wire_host(urlsplit(url)) == expected

@@ -151,6 +151,15 @@ class _ThreadedResponse:
 AnyResponse = Response | _ThreadedResponse
 
 
+def wire_host(parts: SplitResult) -> tuple[str, str]:
+    """(Host header value, name to connect to) of a URL: the authority without user info, and an
+    internationalized name as its A-labels (RFC 5890), as http.client sends it."""
+    authority, host = parts.netloc.rpartition("@")[2], parts.hostname or ""
+    if not authority.isascii():
+        authority, host = authority.encode("idna").decode("ascii"), host.encode("idna").decode("ascii")
+    return authority, host
+
+
 class Fetcher:
     """Opens URLs politely, on the running event loop; :meth:`close` drops its connections."""
 
@@ -237,10 +246,10 @@ class Fetcher:
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        head = [("Host", parts.netloc.rpartition("@")[2]), ("User-Agent", self.options.user_agent),
+        authority, host = wire_host(parts)
+        head = [("Host", authority), ("User-Agent", self.options.user_agent),
                 ("Accept-Encoding", "identity"), *fields]
-        return await self.client.request(method, scheme, parts.hostname or "", parts.port, target,
-                                         head, url)
+        return await self.client.request(method, scheme, host, parts.port, target, head, url)
 
     async def _open_threaded(self, url: str, method: str, headers: dict[str, str]) -> AnyResponse:
         from webstd.urllib.request import Request
