@@ -4,7 +4,8 @@ Same API and same results as Python 3.11's urllib.parse (from 3.11.4 on, which s
 controls and spaces and rejects invalid bracketed hosts); see docs/differences.md.  This module owns
 the splitting of a URL into RFC 3986 section 3 components, their reassembly, reference resolution
 (RFC 3986 section 5.2) and application/x-www-form-urlencoded queries.  Percent-encoding lives in
-``_parse_quoting`` and the result tuples in ``_parse_results``.
+``_parse_quoting``, the result tuples in ``_parse_results`` and the deprecated ``split*``
+helpers and ``to_bytes`` in ``_parse_legacy``.
 
 Like the stdlib, every function accepts str or bytes (bytes must be ASCII) and returns the same type;
 mixing the two raises TypeError.
@@ -19,6 +20,18 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, AnyStr
 
+# The helpers 3.8 deprecated: public in 3.11 though not in __all__, each warning when called.
+from webstd.urllib._parse_legacy import splitattr as splitattr
+from webstd.urllib._parse_legacy import splithost as splithost
+from webstd.urllib._parse_legacy import splitnport as splitnport
+from webstd.urllib._parse_legacy import splitpasswd as splitpasswd
+from webstd.urllib._parse_legacy import splitport as splitport
+from webstd.urllib._parse_legacy import splitquery as splitquery
+from webstd.urllib._parse_legacy import splittag as splittag
+from webstd.urllib._parse_legacy import splittype as splittype
+from webstd.urllib._parse_legacy import splituser as splituser
+from webstd.urllib._parse_legacy import splitvalue as splitvalue
+from webstd.urllib._parse_legacy import to_bytes as to_bytes
 from webstd.urllib._parse_quoting import (
     _ESCAPE_RUN,
     _decode_escape_run,
