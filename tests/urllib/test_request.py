@@ -123,7 +123,7 @@ ENVIRONMENTS = [
     {"HTTP_PROXY": "http://upper:1", "http_proxy": ""},
     {"NO_PROXY": "*", "ftp_proxy": "x"},
 ]
-HOSTS = ["localhost", "www.example.com", "example.com", "EXAMPLE.com:80", "other.org", "xexample.com"]
+HOSTS = ["localhost", "www.example.com", "example.com", "EXAMPLE.com:80", "other.org", "xexample.com", "localhost:", "localhost:x"]
 
 
 @stdlib311

@@ -18,14 +18,12 @@ from typing import Any
 from webstd.urllib._request_urls import (
     split_host,
     split_password,
+    split_port,
     split_tag,
     split_type,
     split_user,
 )
 
-# "host:port" split at the last colon, the port being ASCII digits only; an empty port still takes
-# its colon away (3.11: splitport("h:") == ("h", None)).
-_HOST_PORT = re.compile(r"(.*):([0-9]*)", re.DOTALL)
 _DECIMAL_PORT = re.compile(r"[0-9]+")
 
 
@@ -79,11 +77,7 @@ def splitpasswd(user: str) -> tuple[str, str | None]:
 def splitport(host: str) -> tuple[str, str | None]:
     """``'h:80'`` -> ``('h', '80')``; a port that is not all ASCII digits is left in the host."""
     _warn_deprecated("splitport", "urlparse")
-    match = _HOST_PORT.fullmatch(host)
-    if match is None:
-        return host, None
-    hostname, port = match.groups()
-    return hostname, port or None
+    return split_port(host)
 
 
 def splitnport(host: str, defport: Any = -1) -> tuple[str, Any]:

@@ -54,12 +54,13 @@ def split_password(userinfo: str) -> tuple[str, str | None]:
 
 
 def split_port(authority: str) -> tuple[str, str | None]:
+    """``'h:80'`` -> ``('h', '80')``; an empty port is dropped with its colon (``'h:'`` ->
+    ``('h', None)``); a port that is not all ASCII digits stays in the host."""
     match = _HOST_PORT.fullmatch(authority)
-    if match:
-        host, port = match.groups()
-        if port:
-            return host, port
-    return authority, None
+    if match is None:
+        return authority, None
+    host, port = match.groups()
+    return host, port or None
 
 
 def cut_port(host: str) -> str:
