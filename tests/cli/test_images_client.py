@@ -4,14 +4,13 @@ the timeout watchdog, reading back-pressure and TLS (scripted servers, nginx, a 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
-import subprocess
 
 import pytest
 
 from support.client_servers import ScriptedServer, answer_each, answer_then_close
 from support.nginx import nginx  # noqa: F401 (a pytest fixture)
+from support.tls import self_signed_certificate, server_context
 from webstd._images.client import HIGH_WATER, Client
 from webstd._images.fetch import TransientError, classify
 from webstd.protocol import RemoteProtocolError
@@ -398,19 +397,8 @@ def test_nginx_files_over_one_connection(nginx):  # noqa: F811 (the fixture)
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    directory = tmp_path_factory.mktemp("tls")
-    key, cert = directory / "key.pem", directory / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost"],
-        check=True, capture_output=True,
-    )
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(cert, key)
-    return server, str(cert)
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    return server_context(cert, key), str(cert)
 
 
 def test_https_reuses_one_connection(certificate):

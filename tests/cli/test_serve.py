@@ -1,7 +1,6 @@
 """`webstd serve` as a process: the start-up line, `make run`'s command, signals, TLS, options."""
 
 import os
-import shutil
 import signal
 import ssl
 import subprocess
@@ -9,12 +8,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import pytest
-
+from support.tls import self_signed_certificate
 from webstd.cli.serve import build_parser, parse_size
 
 REPO = Path(__file__).resolve().parents[2]
-OPENSSL = shutil.which("openssl")
 
 
 def launch(*args, cwd=REPO):
@@ -71,14 +68,8 @@ def test_python_dash_m_webstd_http_server(tmp_path):
     assert process.returncode == 0
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed")
 def test_tls(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     (tmp_path / "x.txt").write_bytes(b"secure" * 50_000)
     process, line = launch("0", "--bind", "127.0.0.1", "--directory", str(tmp_path),
                            "--tls-cert", str(cert), "--tls-key", str(key))  # fmt: skip

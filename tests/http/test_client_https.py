@@ -1,14 +1,13 @@
 """HTTPSConnection against a TLS server with a throw-away certificate for "localhost"."""
 
 import http.client as stdlib_client
-import shutil
 import ssl
-import subprocess
 
 import pytest
 
 from support import stdlib311
 from support.client_servers import ScriptedServer, answer_each
+from support.tls import self_signed_certificate, server_context
 from webstd.http import client as webstd_client
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -16,19 +15,9 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    directory = tmp_path_factory.mktemp("tls")
-    key, cert = directory / "key.pem", directory / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost"],
-        check=True, capture_output=True,
-    )
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(cert, key)
-    return server, str(cert)
+    # Issued to localhost only: connecting to 127.0.0.1 must be a name mismatch.
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("tls"), names="DNS:localhost")
+    return server_context(cert, key), str(cert)
 
 
 def tls_outcome(module, certificate, host, trusted, **options):

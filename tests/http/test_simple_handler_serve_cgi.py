@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from support.curl import curl
+from support.tls import self_signed_certificate
 
 PAYLOAD = bytes(range(256)) * 64
 SCRIPT = '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nscript ran"\n'
@@ -84,12 +85,7 @@ def test_traversal_is_refused(served):
 
 
 def test_tls_is_still_refused_with_cgi(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     process = subprocess.run(
         [sys.executable, "-m", "webstd", "serve", "0", "-b", "127.0.0.1", "-d", str(tmp_path),
          "--cgi", "--tls-cert", str(cert), "--tls-key", str(key)],

@@ -10,13 +10,13 @@ import io
 import os
 import socket
 import ssl
-import subprocess
 import threading
 import time
 import warnings
 
 import pytest
 
+from support.tls import self_signed_certificate
 from webstd.wsgiref._server_log import _Atoms
 from webstd.wsgiref.server import Server, make_config
 from webstd.wsgiref.validate import validator
@@ -548,12 +548,7 @@ def test_unix_socket(tmp_path):
 
 
 def test_tls(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     seen = {}
 
     def app(environ, start_response):
