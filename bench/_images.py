@@ -42,6 +42,7 @@ import time  # noqa: E402
 import urllib.request  # noqa: E402
 
 from support.nginx import start_nginx  # noqa: E402
+from support.servers import wait_for_port  # noqa: E402
 from webstd.cli.images import main as webstd_images  # noqa: E402
 from webstd.protocol import NEED_DATA, Data, EndOfMessage, Response, ResponseParser, request_head  # noqa: E402
 
@@ -166,15 +167,10 @@ def webstd_serve(directory: Path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         pin(process.pid, 1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit("webstd serve did not start") from None
-                time.sleep(0.05)
+        try:
+            wait_for_port(port, process)
+        except RuntimeError as error:
+            raise SystemExit(f"webstd serve did not start: {error}") from None
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -28,10 +28,10 @@ import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from support.nginx import start_nginx  # noqa: E402
+from support.servers import wait_for_port  # noqa: E402
 
 TINYPROXY_CONFIG = """\
 Port {port}
@@ -51,19 +51,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_listening(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"proxy exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("proxy did not start")
 
 
 class Run:
@@ -98,7 +85,10 @@ def measure(command: list[str], port: int, url: str, root: Path, args: argparse.
     """(warm-up, measured run) of wrk through the proxy ``command`` starts on core 0 at ``port``."""
     process = subprocess.Popen(["taskset", "-c", "0", *command], **popen)
     try:
-        wait_listening(port, process)
+        try:
+            wait_for_port(port, process)
+        except RuntimeError as error:
+            raise SystemExit(f"proxy did not start: {error}") from None
         warm_up = wrk(port, url, root, 1, args.connections)
         return warm_up, wrk(port, url, root, args.duration, args.connections)
     finally:

@@ -14,12 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from support.servers import wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -35,18 +36,6 @@ def _free_port() -> int:
 def _environment(**extra: str) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if "proxy" not in key.lower()}
     return {**environment, "PYTHONPATH": str(ROOT / "src"), **extra}
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"nothing listens on port {port}")
-            time.sleep(0.05)
 
 
 class Demo:
@@ -246,7 +235,7 @@ def test_file_server_script():
     server = subprocess.Popen(["sh", str(EXAMPLES / "file_server.sh")], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=_environment(PORT=str(port)))  # fmt: skip
     try:
-        _wait_for_port(port, server)
+        wait_for_port(port, server)
         assert _get(port, "/index.html") == (200, (SITE / "index.html").read_bytes())
         assert _get(port, "/images/checker.png") == (200, (SITE / "images/checker.png").read_bytes())
         assert _get(port, "/parrot.spam")[0] == 404
@@ -275,7 +264,7 @@ def test_wsgi_app():
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env=_environment())  # fmt: skip
     try:
-        _wait_for_port(port, server)
+        wait_for_port(port, server)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", "/")
         response = connection.getresponse()
@@ -299,7 +288,7 @@ def test_demo_refuses_uploads_outside_its_upload_path(demo):
 
 def test_demo_stops_cleanly_on_ctrl_c():
     demo = Demo()
-    _wait_for_port(demo.proxy_port, demo.process)
+    wait_for_port(demo.proxy_port, demo.process)
     status, out, err = demo.stop()
     assert status == 0, err
     assert "Traceback" not in err

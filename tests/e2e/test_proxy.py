@@ -11,13 +11,14 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from support.nginx import ONE_KIB, nginx  # noqa: F401 (fixture)
+from support.servers import wait_for_port
+from support.tls import self_signed_certificate, server_context
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "alice", "s3cret"
@@ -48,35 +49,19 @@ def proxy_port(tmp_path_factory, tls_listener):
          "--access-log", str(log)],
         env=environment, stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("webstd proxy did not start")
-            time.sleep(0.05)
-    yield port
-    process.terminate()
-    process.wait(10)
+    try:
+        wait_for_port(port, process)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 @pytest.fixture(scope="module")
 def tls_origin(tmp_path_factory, tls_listener):
     """A Python ssl server answering every request with "secure" (certificate made by openssl)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    directory = tmp_path_factory.mktemp("tls")
-    key, cert = directory / "key.pem", directory / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    context = server_context(cert, key)
     listener = tls_listener
     port = listener.getsockname()[1]
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from support.servers import wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = "/usr/sbin/nginx"
 APP = '''\
@@ -101,12 +103,7 @@ def deployment(tmp_path):
     )
     nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                              stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_for_port(port, nginx)
     yield port, instances
     nginx.terminate()
     nginx.wait(10)

@@ -13,11 +13,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from support.servers import wait_for_port
 
 NGINX = "/usr/sbin/nginx"
 INDEX_HTML = b"<!DOCTYPE html>\n<html><head><title>webstd</title></head><body>index</body></html>\n"
@@ -97,17 +98,13 @@ def start_nginx(directory: Path, cpu: int | None = None) -> Nginx:
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nginx exited: {process.stderr.read().decode(errors='replace')}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return Nginx(port, root, process)
-        except OSError:
-            time.sleep(0.02)
-    process.kill()
-    raise RuntimeError("nginx did not start listening")
+    try:
+        wait_for_port(port, process)
+    except RuntimeError as error:
+        process.kill()
+        stderr = process.communicate()[1].decode(errors="replace")
+        raise RuntimeError(f"nginx did not start: {error}\n{stderr}") from None
+    return Nginx(port, root, process)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +25,24 @@ def running(server_class: Any, handler: Any, address: tuple = ("127.0.0.1", 0), 
         server.shutdown()
         thread.join(5)
         server.server_close()
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 10.0) -> None:
+    """Returns once something accepts connections on 127.0.0.1:``port``; raises RuntimeError when
+    ``timeout`` seconds pass first or ``process`` (the server being started) exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the process exited with {process.returncode} before port {port} "
+                                   f"accepted connections: {process.args}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing accepted connections on port {port} "
+                                   f"within {timeout} seconds") from None
+            time.sleep(0.02)
 
 
 def connect(server: Any, timeout: float = 5.0) -> socket.socket:

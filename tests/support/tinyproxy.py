@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from support.servers import wait_for_port
 
 TINYPROXY = "/usr/bin/tinyproxy"
 PROXY_USER, PROXY_PASSWORD = "proxyuser", "proxypass"
@@ -31,15 +32,7 @@ def tinyproxy(directory: Path):
     process = subprocess.Popen([TINYPROXY, "-d", "-c", str(config)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("tinyproxy did not start") from None
-                time.sleep(0.02)
+        wait_for_port(port, process, timeout=5)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
