@@ -31,7 +31,7 @@ import tempfile  # noqa: E402
 from typing import Any  # noqa: E402
 
 from support.nginx import start_nginx  # noqa: E402
-from support.servers import wait_for_port  # noqa: E402
+from support.servers import stop_process, wait_for_port  # noqa: E402
 
 TINYPROXY_CONFIG = """\
 Port {port}
@@ -92,8 +92,7 @@ def measure(command: list[str], port: int, url: str, root: Path, args: argparse.
         warm_up = wrk(port, url, root, 1, args.connections)
         return warm_up, wrk(port, url, root, args.duration, args.connections)
     finally:
-        process.terminate()
-        process.wait(10)
+        stop_process(process, 10)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support.servers import wait_for_port
+from support.servers import stop_process, wait_for_port
 
 NGINX = "/usr/sbin/nginx"
 INDEX_HTML = b"<!DOCTYPE html>\n<html><head><title>webstd</title></head><body>index</body></html>\n"
@@ -70,12 +70,7 @@ class Nginx:
         return "127.0.0.1"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def _free_port() -> int:

@@ -45,6 +45,17 @@ def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: f
             time.sleep(0.02)
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL when the process is still there after ``timeout`` seconds (tinyproxy
+    sometimes takes longer than that to finish its children)."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def connect(server: Any, timeout: float = 5.0) -> socket.socket:
     host, port = server.server_address[:2]
     return socket.create_connection((host, port), timeout=timeout)

@@ -7,7 +7,7 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from support.servers import wait_for_port
+from support.servers import stop_process, wait_for_port
 
 TINYPROXY = "/usr/bin/tinyproxy"
 PROXY_USER, PROXY_PASSWORD = "proxyuser", "proxypass"
@@ -35,5 +35,4 @@ def tinyproxy(directory: Path):
         wait_for_port(port, process, timeout=5)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(5)
+        stop_process(process)
