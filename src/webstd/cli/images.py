@@ -1,10 +1,10 @@
 """``webstd images URL``: list a page's images, or download them with ``--download DIR``.
 
 It owns the command line: options, fetching and decoding the page, printing the list or running
-the downloads (``--jobs`` at once on one event loop, see webstd._images.client) and printing the summary. Extraction, naming, robots.txt, fetching
-and downloading live in webstd._images. Exit status: 0 when everything went well, 1 when an
-image failed, 2 for bad arguments or a page that cannot be fetched (one line on stderr, never a
-traceback).
+the downloads (``--jobs`` at once on one event loop, see webstd._images.client) and printing the
+summary. Extraction, naming, robots.txt, fetching and downloading live in webstd._images. Exit
+status: 0 when everything went well, 1 when an image failed, 2 for bad arguments or a page that
+cannot be fetched (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
