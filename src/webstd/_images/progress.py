@@ -2,12 +2,11 @@
 
 On a terminal: one line, redrawn at most ten times a second, with files done out of total, bytes
 received and failures so far. Anywhere else (a pipe, a log file): one plain line per finished file,
-so logs stay readable. Both are thread-safe: workers report from their own threads.
+so logs stay readable. The downloads all report from the one event loop thread.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TextIO
 
@@ -31,31 +30,27 @@ class Progress:
         self.files_done = 0
         self.failed = 0
         self.bytes_received = 0
-        self._lock = threading.Lock()
         self._last_draw = 0.0
 
     def add_bytes(self, count: int) -> None:
-        with self._lock:
-            self.bytes_received += count
-            if self.bar:
-                self._draw(force=False)
+        self.bytes_received += count
+        if self.bar:
+            self._draw(force=False)
 
     def finished(self, url: str, status: str, detail: str) -> None:
-        with self._lock:
-            self.files_done += 1
-            self.failed += status == "failed"
-            if self.bar:
-                self._draw(force=self.files_done == self.total_files)
-            else:
-                self.stream.write(f"{status} {url}: {detail}\n")
-                self.stream.flush()
+        self.files_done += 1
+        self.failed += status == "failed"
+        if self.bar:
+            self._draw(force=self.files_done == self.total_files)
+        else:
+            self.stream.write(f"{status} {url}: {detail}\n")
+            self.stream.flush()
 
     def close(self) -> None:
-        with self._lock:
-            if self.bar:
-                self._draw(force=True)
-                self.stream.write("\n")
-                self.stream.flush()
+        if self.bar:
+            self._draw(force=True)
+            self.stream.write("\n")
+            self.stream.flush()
 
     def _draw(self, *, force: bool) -> None:
         now = time.monotonic()
