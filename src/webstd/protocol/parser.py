@@ -186,6 +186,9 @@ class _Parser:
 
     def _next_head(self) -> Event:
         buffer = self._buffer
+        if not buffer:
+            # The usual call between two messages: nothing to scan or check.
+            return CONNECTION_CLOSED if self._eof else NEED_DATA
         self._skip_empty_lines()
         end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
         if end < 0:
