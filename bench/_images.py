@@ -39,6 +39,7 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
 from support.nginx import start_nginx  # noqa: E402
@@ -59,7 +60,7 @@ def bare_loop(urls: list[str], target: Path, jobs: int) -> float:
     each body written to NAME.part and renamed, and nothing else (no page, no checks, no asyncio).
     No downloader that parses HTTP and writes the files the same way can be much faster."""
     started = time.perf_counter()
-    address = urllib.request.urlparse(urls[0])
+    address = urllib.parse.urlsplit(urls[0])
     pending = [url.rsplit("/", 1)[-1] for url in reversed(urls)]
     prefix = os.path.dirname(address.path)
     selector = selectors.DefaultSelector()

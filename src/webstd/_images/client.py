@@ -67,7 +67,6 @@ class _Connection(asyncio.BufferedProtocol):
         self.transport: Any = None
         self.closed = False
         self.busy = False
-        self.reused = False
         self.paused = False
         self.received = False
         self.head: ResponseHead | None = None
@@ -333,7 +332,6 @@ class Client:
         while idle:
             connection = idle.pop()
             if not connection.closed:
-                connection.reused = True
                 return connection
         return None
 
