@@ -295,28 +295,38 @@ def urljoin(base: AnyStr, url: AnyStr, allow_fragments: bool = True) -> Any:
         return url
     if not url:
         return base
+    if type(base) is str and type(url) is str:
+        return _join(base, url, allow_fragments)
     (base, url), was_bytes = _coerce((base, url))
-    base_scheme, base_netloc, base_path, base_params, base_query, _ = urlparse(
-        base, "", allow_fragments
-    )
-    scheme, netloc, path, params, query, fragment = urlparse(url, base_scheme, allow_fragments)
-    if scheme != base_scheme or scheme not in uses_relative:
-        joined = url
-    elif scheme in uses_netloc and netloc:
-        joined = urlunparse((scheme, netloc, path, params, query, fragment))
-    else:
-        if scheme in uses_netloc:
-            netloc = base_netloc
-        if not path and not params:
-            # RFC 3986 5.2.2: an empty reference path keeps the base path (and query if none).
-            joined = urlunparse(
-                (scheme, netloc, base_path, base_params, query or base_query, fragment)
-            )
-        else:
-            joined = urlunparse(
-                (scheme, netloc, _merge_paths(base_path, path), params, query, fragment)
-            )
+    joined = _join(base, url, allow_fragments)
     return joined.encode("ascii") if was_bytes else joined
+
+
+def _parse_params(scheme: str, path: str) -> tuple[str, str]:
+    # urlparse's rule: only schemes that use parameters split ";params" off the last segment.
+    if scheme in uses_params and ";" in path:
+        return _split_params(path)
+    return path, ""
+
+
+def _join(base: str, url: str, allow_fragments: Any) -> str:
+    # urlparse and urlunparse without their str/bytes coercion, which urljoin did once already.
+    base_scheme, base_netloc, base_path, base_query, _ = urlsplit(base, "", allow_fragments)
+    scheme, netloc, path, query, fragment = urlsplit(url, base_scheme, allow_fragments)
+    if scheme != base_scheme or scheme not in uses_relative:
+        return url
+    path, params = _parse_params(scheme, path)
+    if scheme in uses_netloc:
+        if netloc:
+            return _unsplit(scheme, netloc, f"{path};{params}" if params else path, query, fragment)
+        netloc = base_netloc
+    if not path and not params:
+        # RFC 3986 5.2.2: an empty reference path keeps the base path (and query if none).
+        base_path, base_params = _parse_params(base_scheme, base_path)
+        path, params, query = base_path, base_params, query or base_query
+    else:
+        path = _merge_paths(_parse_params(base_scheme, base_path)[0], path)
+    return _unsplit(scheme, netloc, f"{path};{params}" if params else path, query, fragment)
 
 
 def urldefrag(url: AnyStr) -> Any:
