@@ -11,7 +11,7 @@ import pytest
 from support.client_servers import ScriptedServer, answer_each, answer_then_close
 from support.nginx import nginx  # noqa: F401 (a pytest fixture)
 from support.tls import self_signed_certificate, server_context
-from webstd._images.client import HIGH_WATER, Client
+from webstd._images.client import HIGH_WATER, Client, origin
 from webstd._images.fetch import TransientError, classify
 from webstd.protocol import RemoteProtocolError
 
@@ -27,7 +27,7 @@ def response(status_line: bytes, body: bytes = b"", *fields: bytes) -> bytes:
 async def get(client: Client, port: int, target: str = "/", method: str = "GET",
               host: str = "127.0.0.1", scheme: str = "http"):
     fields = [("Host", f"{host}:{port}"), ("User-Agent", "test")]
-    return await client.request(method, scheme, host, port, target, fields,
+    return await client.request(method, origin(scheme, host, port), target, fields,
                                 f"{scheme}://{host}:{port}{target}")
 
 

@@ -44,6 +44,11 @@ DISCARD_LIMIT = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def origin(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
+    """The key of a server's connections in the pool: (scheme, lower-case host, port)."""
+    return scheme, host.lower(), port or DEFAULT_PORTS[scheme]
+
+
 class ConnectionClosed(ConnectionError):
     """The server closed the connection before the whole answer arrived."""
 
@@ -62,8 +67,7 @@ class _Connection(asyncio.BufferedProtocol):
         self.key = key
         self.loop = client.loop
         self.parser = ResponseParser(CLIENT_LIMITS)
-        self.buffer = bytearray(RECEIVE_BUFFER)
-        self.view = memoryview(self.buffer)
+        self.view = client.receive_buffer
         self.transport: Any = None
         self.closed = False
         self.busy = False
@@ -284,13 +288,17 @@ class Client:
         # it looks at each busy connection's last activity every quarter of the timeout.
         self._watchdog: asyncio.TimerHandle | None = None
         self._tick = min(timeout / 4, 1.0)
+        # Shared by every connection: the transport calls get_buffer, fills it and calls
+        # buffer_updated in one go (TLS included), and the parser copies what it is fed, so no
+        # two connections ever hold it at once. One buffer also spares each new connection the
+        # page faults of a fresh 256 KiB.
+        self.receive_buffer = memoryview(bytearray(RECEIVE_BUFFER))
 
-    async def request(self, method: str, scheme: str, host: str, port: int | None, target: str,
+    async def request(self, method: str, key: tuple[str, str, int], target: str,
                       fields: list[tuple[str, str]], url: str) -> Response:
-        """Sends ``method target`` with ``fields`` (Host included by the caller) and returns once
-        the answer's head arrived. Raises OSError (TimeoutError, ConnectionError ...) or
-        webstd.protocol.RemoteProtocolError."""
-        key = (scheme, host.lower(), port or DEFAULT_PORTS[scheme])
+        """Sends ``method target`` with ``fields`` (Host included by the caller) to the server
+        ``key`` (see :func:`origin`) and returns once the answer's head arrived. Raises OSError
+        (TimeoutError, ConnectionError ...) or webstd.protocol.RemoteProtocolError."""
         head = request_head(method, target, fields)
         while True:
             connection = self._take(key)

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from webstd._images import robots
-from webstd._images.client import Client, Response
-from webstd._images.extract import request_url
+from webstd._images.client import Client, Response, origin
+from webstd._images.extract import request_url, split_url
 from webstd.http.client import HTTPException
 from webstd.protocol import ProtocolError
 from webstd.urllib._request_proxy import getproxies, proxy_bypass
 from webstd.urllib.error import HTTPError, URLError
-from webstd.urllib.parse import SplitResult, urljoin, urlsplit
+from webstd.urllib.parse import SplitResult, urljoin
 
 if TYPE_CHECKING:
     from webstd.urllib.request import OpenerDirector
@@ -169,6 +169,9 @@ class Fetcher:
         self._opener: OpenerDirector | None = None
         self._proxies = getproxies()
         self._hosts: dict[str, _HostState] = {}
+        # (scheme, netloc) -> the pool's key for the server and the fields every request to it
+        # starts with, worked out once per server instead of once per request.
+        self._servers: dict[tuple[str, str], tuple[tuple[str, str, int], list[tuple[str, str]]]] = {}
 
     @property
     def opener(self) -> OpenerDirector:
@@ -206,7 +209,7 @@ class Fetcher:
         """The response to ``method url`` after redirects; raises FetchError (for an error
         status too, with its ``status`` and ``headers``). ``url`` must be fit for a request
         (webstd._images.extract.request_url); redirect targets are made so here."""
-        parts = urlsplit(url)
+        parts = split_url(url)
         scheme = parts.scheme.lower()
         if scheme not in FETCHABLE_SCHEMES:
             raise FinalError(f"unsupported URL scheme {scheme!r}")
@@ -225,7 +228,7 @@ class Fetcher:
                 if redirects > MAX_REDIRECTS:
                     raise FinalError(f"more than {MAX_REDIRECTS} redirects")
                 url = request_url(urljoin(url, location.strip()))
-                parts = urlsplit(url)
+                parts = split_url(url)
                 if parts.scheme.lower() not in FETCHABLE_SCHEMES:
                     raise FinalError(f"redirected to an unsupported URL {url!r}")
                 response = await self._open_once(url, parts, method, fields)
@@ -246,10 +249,15 @@ class Fetcher:
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        authority, host = wire_host(parts)
-        head = [("Host", authority), ("User-Agent", self.options.user_agent),
-                ("Accept-Encoding", "identity"), *fields]
-        return await self.client.request(method, scheme, host, parts.port, target, head, url)
+        server = self._servers.get((scheme, parts.netloc))
+        if server is None:
+            authority, host = wire_host(parts)
+            server = self._servers[scheme, parts.netloc] = (
+                origin(scheme, host, parts.port),
+                [("Host", authority), ("User-Agent", self.options.user_agent),
+                 ("Accept-Encoding", "identity")])
+        key, head = server
+        return await self.client.request(method, key, target, head + fields if fields else head, url)
 
     async def _open_threaded(self, url: str, method: str, headers: dict[str, str]) -> AnyResponse:
         from webstd.urllib.request import Request
@@ -267,7 +275,7 @@ class Fetcher:
         """Raises Disallowed when robots.txt forbids ``url`` (fetching robots.txt at most once)."""
         if not self.options.respect_robots:
             return
-        parts = urlsplit(url)
+        parts = split_url(url)
         state = self._host(parts.scheme.lower(), parts.netloc)
         if state.policy is None:
             async with state.robots_lock:
