@@ -10,6 +10,7 @@ What counts as an image reference (HTML Living Standard): ``<img src srcset>``, 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from webstd.html.parser import HTMLParser
@@ -39,6 +40,11 @@ _QUERY_SAFE = "!$&'()*+,;=:@/?%~-._[]|^`{}\\"
 # Text that quote() with those safe sets returns unchanged (the usual case), checked in one step.
 _PATH_CLEAN = re.compile("[A-Za-z0-9" + re.escape(_PATH_SAFE + "_") + "]*")
 _QUERY_CLEAN = re.compile("[A-Za-z0-9" + re.escape(_QUERY_SAFE + "_") + "]*")
+
+
+# Every image URL is split again by the steps that follow extraction (naming, robots.txt, the
+# request): a cache that holds a page's worth of them, where urlsplit's own keeps 128.
+split_url = functools.lru_cache(maxsize=1024)(urlsplit)
 
 
 def clean_url(value: str) -> str:
@@ -100,7 +106,7 @@ def css_urls(css: str) -> list[str]:
 def request_url(url: str, query_encoding: str = "utf-8") -> str:
     """``url`` with what HTTP cannot carry percent-encoded: the path in UTF-8 and the query in the
     page's encoding (URL Standard, section 4.4), without the fragment (never sent)."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme not in ("http", "https"):
         return url
     path, query = parts.path, parts.query

@@ -18,7 +18,8 @@ import hashlib
 import mimetypes
 import re
 
-from webstd.urllib.parse import unquote, urlsplit
+from webstd._images.extract import split_url
+from webstd.urllib.parse import unquote
 
 MAX_NAME_BYTES = 200
 PART_SUFFIX = ".part"
@@ -26,6 +27,8 @@ PART_SUFFIX = ".part"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]')
 _RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?:\..*)?",
                        re.IGNORECASE)
+# A name none of sanitize's rules would change, save the reserved names and our suffix.
+_PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,%d}" % (MAX_NAME_BYTES - 1))
 _DATA_MEDIA_TYPE = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 
 # mimetypes.guess_extension's first choice is odd for a few image types.
@@ -60,6 +63,13 @@ def _truncate(text: str, limit: int) -> str:
 
 def sanitize(name: str) -> str:
     """A safe file name (never empty, never a path) from an untrusted one."""
+    if (_PLAIN.fullmatch(name) and name[-1] != "." and _RESERVED.fullmatch(name) is None
+            and not name.lower().endswith(PART_SUFFIX)):
+        return name  # what _make_safe would return unchanged: the usual case
+    return _make_safe(name)
+
+
+def _make_safe(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip().rstrip(". ")
     name = re.sub(r"^\.+", lambda match: "_" * len(match.group()), name)
@@ -81,7 +91,7 @@ def base_name(url: str) -> str:
         match = _DATA_MEDIA_TYPE.match(url)
         media_type = (match.group(1) if match else "") or "text/plain"
         return url_hash(url, 16) + extension_for(media_type)
-    path = urlsplit(url).path
+    path = split_url(url).path
     segment = path.rsplit("/", 1)[-1]
     return sanitize(unquote(segment, encoding="utf-8", errors="replace"))
 
