@@ -28,7 +28,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]')
 _RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?:\..*)?",
                        re.IGNORECASE)
 # A name none of sanitize's rules would change, save the reserved names and our suffix.
-_PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,%d}" % (MAX_NAME_BYTES - 1))
+_PLAIN = re.compile(f"[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{MAX_NAME_BYTES - 1}}}")
 _DATA_MEDIA_TYPE = re.compile(r"data:([^;,]*)", re.IGNORECASE)
 
 # mimetypes.guess_extension's first choice is odd for a few image types.
