@@ -1,6 +1,7 @@
 """webstd images: extraction, charset sniffing, robots.txt, naming, arguments and the listing."""
 
 import io
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,7 @@ from webstd._images.extract import (
 from webstd._images.fetch import FinalError
 from webstd._images.progress import Progress
 from webstd.cli import COMMANDS
-from webstd.cli.images import main
+from webstd.cli.images import loop_factory, main
 from webstd.urllib.parse import quote, urlsplit, urlunsplit
 
 PAGE = "http://example.test/dir/page.html"
@@ -198,11 +199,32 @@ def test_progress_bar_and_plain_lines():
 @pytest.mark.parametrize("argv", [
     [], ["ftp://h/"], ["http://h/", "--jobs", "0"], ["http://h/", "--max-size", "lots"],
     ["http://h/", "--timeout", "0"], ["http://h/", "--retries", "-1"], ["http://h/", "--bogus"],
+    ["http://h/", "--loop", "trio"],
 ])
 def test_bad_arguments_are_one_line_and_exit_2(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("webstd images: error:") and err.count("\n") == 1
+
+
+def test_loop_uvloop_without_uvloop_is_one_line_and_exit_2(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # what `import uvloop` meets when absent
+    assert main(["http://127.0.0.1:9/", "--loop", "uvloop"]) == 2
+    assert capsys.readouterr().err == (
+        "webstd images: error: --loop uvloop: uvloop is not installed"
+        " (pip install 'webstd[uvloop]')\n")
+
+
+def test_loop_auto_without_uvloop_runs_on_asyncio(monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    assert loop_factory("auto") is None and loop_factory("asyncio") is None
+
+
+def test_loop_auto_takes_uvloop_when_installed():
+    uvloop = pytest.importorskip("uvloop")
+    assert loop_factory("auto") is uvloop.new_event_loop
+    assert loop_factory("uvloop") is uvloop.new_event_loop
+    assert loop_factory("asyncio") is None
 
 
 def test_unreachable_page_is_one_line_and_exit_2(capsys):

@@ -18,6 +18,21 @@ from webstd.protocol import RemoteProtocolError
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 BIG = bytes(range(256)) * (3 * 4096)  # 3 MiB
 
+# `webstd images` runs on uvloop when it is installed and on asyncio's loop otherwise: every test
+# here runs on both.
+LOOP = {"factory": None}
+
+
+@pytest.fixture(autouse=True, params=["asyncio", "uvloop"])
+def event_loop_kind(request):
+    if request.param == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        LOOP["factory"] = uvloop.new_event_loop
+    else:
+        LOOP["factory"] = None
+    yield request.param
+    LOOP["factory"] = None
+
 
 def response(status_line: bytes, body: bytes = b"", *fields: bytes) -> bytes:
     head = [status_line, *fields, b"Content-Length: %d" % len(body)]
@@ -53,7 +68,8 @@ def with_client(body, *, timeout: float = 5.0, ssl_context: ssl.SSLContext | Non
         finally:
             client.close()
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=LOOP["factory"]) as runner:
+        return runner.run(main())
 
 
 def serve_paths(routes: dict[str, bytes]):
@@ -393,6 +409,28 @@ def test_nginx_files_over_one_connection(nginx):  # noqa: F811 (the fixture)
     assert results[3] == (200, len(BIG), True)
 
 
+def distinct_bodies(count: int, size: int) -> dict[str, bytes]:
+    """``/0`` ... ``/count-1``, each answered with its own ``size`` bytes."""
+    return {f"/{index}": (f"{index}:".encode() + bytes(range(256))) * (size // 258)
+            for index in range(count)}
+
+
+def test_concurrent_answers_on_many_connections_stay_apart():
+    # Every connection reads into one shared receive buffer: eight answers of 1 MiB arriving
+    # at once, each in many reads, must each come back whole and unmixed.
+    bodies = distinct_bodies(8, 1 << 20)
+    routes = {target: response(b"HTTP/1.1 200 OK", body) for target, body in bodies.items()}
+    with ScriptedServer(serve_paths(routes)) as server:
+        async def body(client):
+            async def one(target):
+                return target, (await fetch_all(client, server.port, target))[1]
+            return dict(await asyncio.gather(*(one(target) for target in bodies)))
+
+        got = with_client(body)
+    assert got == bodies
+    assert server.connections == 8
+
+
 # TLS --------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -415,6 +453,21 @@ def test_https_reuses_one_connection(certificate):
         assert with_client(body, ssl_context=trusted) == ((200, b"ok"), (200, True))
     assert server.connections == 1
     assert server.requests[0].headers[0] == ("Host", f"localhost:{server.port}")
+
+
+def test_https_answers_on_many_connections_stay_apart(certificate):
+    server_context, cert = certificate
+    bodies = distinct_bodies(4, 512 * 1024)
+    routes = {target: response(b"HTTP/1.1 200 OK", body) for target, body in bodies.items()}
+    with ScriptedServer(serve_paths(routes), tls=server_context) as server:
+        async def body(client):
+            async def one(target):
+                answer = await get(client, server.port, target, host="localhost", scheme="https")
+                return target, await read_all(answer)
+            return dict(await asyncio.gather(*(one(target) for target in bodies)))
+
+        got = with_client(body, ssl_context=ssl.create_default_context(cafile=cert))
+    assert got == bodies
 
 
 def test_https_rejects_an_untrusted_certificate(certificate):

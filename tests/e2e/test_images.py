@@ -1,12 +1,16 @@
 """webstd images --download end to end against a site served on 127.0.0.1 (tests/support/image_site)."""
 
+import io
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from support.client_servers import ScriptedServer
 from support.image_site import HUGE_SIZE, KOREAN_NAME, KOREAN_PAGE, KOREAN_PATH, image_site
 from support.tinyproxy import PROXY_PASSWORD, PROXY_USER, tinyproxy
 from webstd._images.charset import decode_page
@@ -51,6 +55,21 @@ def first_run(site, tmp_path_factory):
     captured["err"] = "".join(err.parts)
     captured["dir"] = directory
     return captured
+
+
+def test_asyncio_loop_gives_the_same_results(first_run, tmp_path):
+    # first_run took the default loop, uvloop where it is installed; asyncio's own must agree.
+    with image_site() as fresh, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stdout", io.StringIO())
+        patch.setattr(sys, "stderr", io.StringIO())
+        status = main([fresh.url + "/", "--css", "--download", str(tmp_path), "--timeout", "0.5",
+                       "--max-size", "1M", "--loop", "asyncio"])
+        summary = sys.stdout.getvalue().splitlines()[0]
+    assert (status, summary) == (1, first_run["out"].splitlines()[0])
+    plain = sorted(path.name for path in first_run["dir"].iterdir() if "-" not in path.stem)
+    assert sorted(path.name for path in tmp_path.iterdir() if "-" not in path.stem) == plain
+    for name in plain:
+        assert (tmp_path / name).read_bytes() == (first_run["dir"] / name).read_bytes()
 
 
 def test_exit_status_and_summary(first_run, site):
@@ -195,3 +214,40 @@ def test_downloads_through_the_proxy_in_http_proxy(site, tmp_path, monkeypatch, 
         assert main([site.url + "/korean.html", "--download", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / KOREAN_NAME).read_bytes() == site.files[KOREAN_PATH][1]
     assert ("GET", KOREAN_PATH, None) in site.log[before:]
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_ctrl_c_stops_at_once_and_keeps_the_part(loop, tmp_path):
+    # An image whose server sends half the body and stalls: Ctrl-C (SIGINT) must end the run at
+    # once with status 130 and no traceback, leaving the half in NAME.part for the next run.
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
+    half = b"x" * 40_000
+    page = b'<img src="/stall.png">'
+
+    def script(peer):
+        while (request := peer.read_request()) is not None:
+            if request.target == "/":
+                peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                          b"Content-Length: %d\r\n\r\n%b" % (len(page), page))
+            else:
+                peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+                          b"Content-Length: 80000\r\n\r\n" + half)
+
+    with ScriptedServer(script) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "webstd", "images", f"http://127.0.0.1:{server.port}/",
+             "--download", str(tmp_path), "--ignore-robots", "--loop", loop],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONPATH=str(SRC)))
+        part = tmp_path / "stall.png.part"
+        deadline = time.monotonic() + 30
+        while not (part.exists() and part.stat().st_size == len(half)):
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert part.read_bytes() == half
+    assert not (tmp_path / "stall.png").exists()
