@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
     """What runs the event loop for ``--loop name``; None is asyncio's own. uvloop (the optional
-    ``webstd[uvloop]`` extra) moves the transports' work into C: about a tenth less time per
-    image from a server on the same machine."""
+    ``webstd[uvloop]`` extra) moves the transports' work into C: 1-10% less time per image
+    from a server on the same machine (docs/benchmarks.md)."""
     if name == "asyncio":
         return None
     try:
