@@ -214,13 +214,18 @@ def _split_params(path: str) -> tuple[str, str]:
     return path[:start], path[start + 1 :]
 
 
+def _parse_params(scheme: str, path: str) -> tuple[str, str]:
+    # Only schemes that use parameters split ";params" off the last segment.
+    if scheme in uses_params and ";" in path:
+        return _split_params(path)
+    return path, ""
+
+
 def urlparse(url: AnyStr, scheme: AnyStr = "", allow_fragments: bool = True) -> Any:
     """Split a URL into six components: urlsplit's, with ";params" split off the path."""
     (url, scheme), was_bytes = _coerce((url, scheme))
     scheme, netloc, path, query, fragment = urlsplit(url, scheme, allow_fragments)
-    params = ""
-    if scheme in uses_params and ";" in path:
-        path, params = _split_params(path)
+    path, params = _parse_params(scheme, path)
     parts = (scheme, netloc, path, params, query, fragment)
     if was_bytes:
         return _new_tuple(ParseResultBytes, [part.encode("ascii") for part in parts])
@@ -300,13 +305,6 @@ def urljoin(base: AnyStr, url: AnyStr, allow_fragments: bool = True) -> Any:
     (base, url), was_bytes = _coerce((base, url))
     joined = _join(base, url, allow_fragments)
     return joined.encode("ascii") if was_bytes else joined
-
-
-def _parse_params(scheme: str, path: str) -> tuple[str, str]:
-    # urlparse's rule: only schemes that use parameters split ";params" off the last segment.
-    if scheme in uses_params and ";" in path:
-        return _split_params(path)
-    return path, ""
 
 
 def _join(base: str, url: str, allow_fragments: Any) -> str:
