@@ -77,6 +77,25 @@ def test_urljoin(base, reference, allow_fragments):
     same("urljoin", base.encode("utf-8", "surrogatepass"), reference.encode("utf-8", "surrogatepass"))
 
 
+# References of path segments only, the ones urljoin resolves without the general algorithm (base
+# directory + reference), mixed with the segments that must not take that way.
+path_segment = st.one_of(
+    st.text("Aaz09-._~!$&'()*+,=@%", min_size=1, max_size=4),
+    st.sampled_from([".", "..", "...", ".x", "x.", "%2e", "", ";p", ":", "a:b", "?", "#"]),
+)
+path_reference = st.lists(path_segment, min_size=1, max_size=4).map("/".join)
+
+
+@stdlib311
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(url_text, path_reference, st.booleans())
+def test_urljoin_path_references(base, reference, allow_fragments):
+    same("urljoin", base, reference, allow_fragments)
+    same("urljoin", base, reference)
+    for page in ("http://a/b/c/d;p?q", "http://a", "http://a/b/../c/", "http://a//b/./c", "x/y", "mailto:a"):
+        same("urljoin", page, reference)
+
+
 @stdlib311
 @FAST
 @given(

@@ -301,10 +301,34 @@ def urljoin(base: AnyStr, url: AnyStr, allow_fragments: bool = True) -> Any:
     if not url:
         return base
     if type(base) is str and type(url) is str:
+        if allow_fragments is True and _PLAIN_REFERENCE.fullmatch(url) is not None:
+            directory = _directory_of(base)
+            if directory is not None:
+                return directory + url
         return _join(base, url, allow_fragments)
     (base, url), was_bytes = _coerce((base, url))
     joined = _join(base, url, allow_fragments)
     return joined.encode("ascii") if was_bytes else joined
+
+
+# A relative reference made only of plain path segments: no scheme, authority, query, fragment or
+# params, no empty, "." or ".." segment. Resolving it changes nothing in it (RFC 3986 5.2.3-5.2.4
+# and the stdlib's rules only act on such segments, and on those before it): the result is what the
+# base resolves to for any such reference, up to its last "/", followed by the reference. The usual
+# case by far: the src of an image on a page, the links of a directory listing.
+_PLAIN_SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9\-._~!$&'()*+,=@%]+"
+_PLAIN_REFERENCE = re.compile(f"{_PLAIN_SEGMENT}(?:/{_PLAIN_SEGMENT})*")
+
+
+@functools.lru_cache(maxsize=256)
+def _directory_of(base: str) -> str | None:
+    """What the plain references resolve to against ``base``, minus the reference itself: the
+    general algorithm run once on a one-segment probe. None when that probe does not end the
+    result (never seen; then every plain reference takes the general way)."""
+    probe = _join(base, "_", True)
+    if probe == "_" or probe.endswith("/_"):
+        return probe[:-1]
+    return None
 
 
 def _join(base: str, url: str, allow_fragments: Any) -> str:
