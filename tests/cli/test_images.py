@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from support.image_site import KOREAN_PATH, image_site
-from webstd._images import charset, naming, robots
+from webstd._images import charset, extract, naming, robots
 from webstd._images.download import decode_data_url
 from webstd._images.extract import (
     _PATH_SAFE,
@@ -271,3 +271,29 @@ def test_request_url_quotes_like_quote_with_the_safe_sets(path, query, encoding)
                                quote(expected.query, safe=_QUERY_SAFE, encoding=encoding,
                                      errors="xmlcharrefreplace"), ""))
         assert request_url(url, encoding) == expected
+
+
+URL_PIECES = ["http://", "https://", "HTTP://", "h", "h.example", "[::1]", ":80", "user@", "/", "//",
+              "a.png", "?", "?q=1", "#f", "%41", "%", " ", "\t", "\\", "[", "]", "\u00e9", ";p", ":"]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.one_of(st.sampled_from(URL_PIECES), st.text(max_size=3)), max_size=8).map("".join))
+def test_request_url_shortcut_agrees_with_the_general_way(url):
+    # URLs that need nothing done are returned as they are, without being split: the same result.
+    try:
+        expected = extract._request_url(url, "utf-8")
+    except ValueError as error:
+        expected = error
+    if isinstance(expected, ValueError):
+        with pytest.raises(ValueError):
+            request_url(url)
+    else:
+        assert request_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["http://h/a.png", "https://user@h.example:8443/img/a%20b(1).png",
+                                 "http://h/", "http://h/x;p:q@r", "http://h/a/../b.png"])
+def test_request_url_returns_ready_urls_as_they_are(url):
+    assert extract._READY_URL.fullmatch(url) is not None
+    assert request_url(url) == extract._request_url(url, "utf-8") == url

@@ -103,9 +103,21 @@ def css_urls(css: str) -> list[str]:
     return found
 
 
+# An http(s) URL that request_url gives back unchanged: lower-case scheme, a host without brackets,
+# a path of characters quote() leaves alone, no query, no fragment. Most image URLs of a page.
+_READY_URL = re.compile("https?://[A-Za-z0-9" + re.escape("-._~!$&'()*+,;=:@%") + "]+/"
+                        "[A-Za-z0-9" + re.escape(_PATH_SAFE + "_") + "]*")
+
+
 def request_url(url: str, query_encoding: str = "utf-8") -> str:
     """``url`` with what HTTP cannot carry percent-encoded: the path in UTF-8 and the query in the
     page's encoding (URL Standard, section 4.4), without the fragment (never sent)."""
+    if _READY_URL.fullmatch(url) is not None:
+        return url
+    return _request_url(url, query_encoding)
+
+
+def _request_url(url: str, query_encoding: str) -> str:
     parts = split_url(url)
     if parts.scheme not in ("http", "https"):
         return url
