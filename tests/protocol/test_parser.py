@@ -20,6 +20,7 @@ from webstd.protocol import (
     EndOfMessage,
     IncompleteMessage,
     InvalidChunk,
+    InvalidContentLength,
     LocalProtocolError,
     Request,
     RequestParser,
@@ -300,3 +301,29 @@ def test_body_reader_file_interface():
     assert body_reader.readline(4) == b"firs" and body_reader.readlines(5) == [b"t line\n"]
     body_reader, _, _ = reader()
     assert body_reader.drain() == len(body) and body_reader.read() == b""
+
+
+# Values int() takes but RFC 9110 8.6 (1*DIGIT) does not: other Unicode digits (latin-1 has the
+# superscripts), underscores, signs, white space inside; and lengths beyond 18 digits.
+BAD_LENGTHS = ["\u00b2", "1\u00b9", "1_0", "+1", "-1", "0x1", "1 0", "1e3", "1" * 19, "", "1,2"]
+
+
+@pytest.mark.parametrize("value", BAD_LENGTHS)
+def test_content_length_must_be_ascii_digits(value):
+    field = b"Content-Length: " + value.encode("latin-1") + b"\r\n"
+    with pytest.raises(InvalidContentLength) as error:
+        response_messages(b"HTTP/1.1 200 OK\r\n" + field + b"\r\n")
+    assert error.value.status_code == 502
+    parser = RequestParser()
+    parser.feed(b"POST / HTTP/1.1\r\nHost: a\r\n" + field + b"\r\n")
+    with pytest.raises(InvalidContentLength):
+        parser.next_event()
+
+
+@pytest.mark.parametrize("value", ["0", "007", "51200", "9" * 18, "0" * 30 + "5"])
+def test_content_length_of_digits_is_taken(value):
+    parser = ResponseParser()
+    parser.expect("GET")
+    parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: " + value.encode() + b"\r\n\r\n")
+    response = parser.next_event()
+    assert (response.body_kind, response.content_length) == (BodyKind.LENGTH, int(value))

@@ -65,6 +65,8 @@ _MAX_LENGTH_DIGITS = 18
 def _content_length(values: list[str]) -> int:
     """RFC 9112 section 6.3 item 5: one value (or repeats of one value), all digits."""
     first = values[0]
+    if len(values) == 1 and len(first) <= _MAX_LENGTH_DIGITS and first.isascii() and first.isdigit():
+        return int(first)  # the usual case; isascii() keeps out the other Unicode digits
     for value in values:
         if value != first:
             raise InvalidContentLength("several Content-Length fields that differ")
@@ -75,8 +77,10 @@ def _content_length(values: list[str]) -> int:
     return int(first)
 
 
-def _tokens(values: list[str] | tuple[()]) -> list[str]:
+def _tokens(values: list[str] | tuple[()]) -> list[str] | tuple[str, ...]:
     """The comma-separated elements of list-based field values, lower-cased (RFC 9110 5.6.1)."""
+    if not values:
+        return ()
     tokens = []
     for value in values:
         for element in value.split(","):
@@ -189,7 +193,8 @@ class _Parser:
         if not buffer:
             # The usual call between two messages: nothing to scan or check.
             return CONNECTION_CLOSED if self._eof else NEED_DATA
-        self._skip_empty_lines()
+        if buffer.startswith(b"\r\n"):
+            self._skip_empty_lines()
         end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
         if end < 0:
             return self._incomplete_head()
@@ -419,7 +424,8 @@ class ResponseParser(_Parser):
     @staticmethod
     def _response_framing(control: dict[str, list[str]]) -> tuple[BodyKind, int | None]:
         """RFC 9112 section 6.3, items 3 to 8, for a response that may have a body."""
-        codings = _transfer_codings(control.get("transfer-encoding", ()))
+        transfer_encoding = control.get("transfer-encoding")
+        codings = _transfer_codings(transfer_encoding) if transfer_encoding else ()
         content_length = control.get("content-length")
         if codings:
             if content_length:
