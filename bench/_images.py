@@ -6,20 +6,21 @@ and parsing the page. webstd images runs twice: on uvloop, which it takes by def
 optional webstd[uvloop] extra is installed (as `make bench` does), and on asyncio's own loop
 (``--loop asyncio``, what it runs on without the extra). The server runs on CPU 1 and this process
 on CPU 0, as the wrk benchmarks pin theirs. Each comparison is the best of ``--rounds`` alternating
-rounds, and has one more contender, the floor: a bare selectors loop with the same connections,
+rounds after one warm-up round, and has one more contender, the floor: a bare selectors loop with the same connections,
 parser and file writes and nothing else, the most a downloader built on webstd.protocol gets on the
 machine. The servers:
 
-- nginx and ``webstd serve`` on loopback, files written to disk (under /var/tmp) and then to
-  /dev/shm (tmpfs): a request waits for nothing, so this compares CPU time; creating 200 files
-  costs both sides the same, least on tmpfs, where the downloaders themselves are compared;
+- nginx and ``webstd serve`` on loopback, files written to disk (under /var/tmp, see
+  disk_directory) and then to /dev/shm (tmpfs): a request waits for nothing, so this compares CPU
+  time; creating 200 files costs both sides the same, least on tmpfs, where the downloaders
+  themselves are compared;
 - bench/_latency_server.py, which answers after a fixed delay (5 ms by default) as a server across a
   network does: the case concurrent downloads exist for.
 
 Starts its own nginx (tests/support/nginx.py); nginx serves .png as application/octet-stream there,
 hence ``--any-type``.
 
-    bench/images.sh (or .venv/bin/python bench/_images.py) [--images 200] [--size 51200] [--jobs 8] [--rounds 5] [--latency 5]
+    bench/images.sh (or .venv/bin/python bench/_images.py) [--images 200] [--size 51200] [--jobs 8] [--rounds 5] [--latency 5] [--verbose]
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HE
 sys.path[:0] = [str(HERE.parent / "src"), str(HERE.parent / "tests")]
 
 import argparse  # noqa: E402
+import array  # noqa: E402
 import contextlib  # noqa: E402
+import fcntl  # noqa: E402
 import io  # noqa: E402
 import os  # noqa: E402
 import selectors  # noqa: E402
@@ -133,18 +136,27 @@ def compare(title: str, base: str, names: list[str], workdir: Path, args: argpar
     contenders += [("asyncio", lambda target: webstd_run(page, target, args.jobs, "asyncio")),
                    ("floor", lambda target: bare_loop(urls, target, args.jobs))]
     times: dict[str, list[float]] = {label: [] for label, _ in contenders}
-    for round_number in range(args.rounds):
+    # Every run writes to a new directory, spread by ext4 away from recently freed inodes, and
+    # nothing is deleted before the bench ends (see disk_directory).
+    runs = Path(tempfile.mkdtemp(prefix="runs-", dir=workdir))
+    spread_subdirectories(runs)
+    # Round 0 is a warm-up, not counted.
+    for round_number in range(args.rounds + 1):
         for label, run in contenders:
-            target = workdir / f"{label}-{round_number}"
+            target = runs / f"{label}-{round_number}"
             target.mkdir()
             # Each run starts with the previous one's files written back: otherwise its
             # write-back lands in the middle of the next run, whichever side that is.
             os.sync()
-            times[label].append(run(target))
+            elapsed = run(target)
+            if round_number:
+                times[label].append(elapsed)
             if sorted(os.listdir(target)) != names:
                 raise SystemExit(f"{label}: wrong files in {target}")
-            shutil.rmtree(target)
     best = {label: min(values) for label, values in times.items()}
+    if args.verbose:
+        for label, values in times.items():
+            print(f"  {label:8s} every round: " + " ".join(f"{value * 1000:.1f}" for value in values))
     stdlib = best["stdlib"]
     print(f"images: {args.images} x {args.size} B from {title}, best of {args.rounds}")
     print(f"  stdlib urlretrieve loop:                {stdlib * 1000:8.1f} ms")
@@ -196,11 +208,40 @@ def webstd_serve(directory: Path):
 
 def disk_directory() -> str | None:
     """Where the disk case writes: /var/tmp, which is on disk by definition (FHS 3.0, 5.15),
-    where /tmp is a tmpfs on many systems (Debian 13's default). On the 2-core VM the figures in
-    docs/benchmarks.md come from, /tmp is on disk but ext4 spends 250-330 us creating each file
-    in a new directory right under /tmp against 15 us under /var/tmp on the same file system,
-    which made that case a measure of the inode allocator rather than of either downloader."""
+    where /tmp is a tmpfs on many systems (Debian 13's default).
+
+    On ext4 without a journal (the root file system of the VM docs/benchmarks.md was measured on)
+    the inode allocator will not reuse an inode freed less than 60 s ago (300 s while its inode
+    table block is dirty), and looks up every such inode it passes over (recently_deleted() in
+    fs/ext4/ialloc.c). Next to thousands of recent deletions (a test run's, or this bench's own
+    when it deleted each run's files before the next) a file then costs 150-400 us of CPU to
+    create instead of 15-60, for every contender alike, and the case measures the allocator. So
+    compare() deletes nothing until the bench ends, counts no warm-up round, and writes in
+    directories ext4 spreads away from the freed inodes (spread_subdirectories). A journaled ext4
+    does not do this."""
     return "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+
+
+def spread_subdirectories(directory: Path) -> None:
+    """Best effort: ``chattr +T`` (FS_TOPDIR_FL), which makes ext4 place each new subdirectory
+    like a top-level one, in a block group with many free inodes, instead of next to its parent
+    where a test run's or an earlier bench's deletions left inodes it will not reuse yet. On the
+    VM of docs/benchmarks.md, 200 files right after 4,000 deletions took 60-79 ms to create next
+    to them and 9-12 ms in a spread directory. Other file systems refuse or ignore the flag."""
+    get_flags, set_flags, topdir = 0x80086601, 0x40086602, 0x00020000  # linux/fs.h
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        flags = array.array("l", [0])
+        fcntl.ioctl(descriptor, get_flags, flags, True)
+        flags[0] |= topdir
+        fcntl.ioctl(descriptor, set_flags, flags, True)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def pin(pid: int, cpu: int) -> None:
@@ -215,6 +256,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--latency", type=float, default=5.0, help="ms the second server waits per answer")
+    parser.add_argument("--verbose", action="store_true", help="print every round's time too")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-images-", dir=disk_directory()))
     server = start_nginx(workdir / "nginx", cpu=1 if (os.cpu_count() or 1) > 1 else None)
