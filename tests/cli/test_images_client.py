@@ -13,7 +13,7 @@ from support.nginx import nginx  # noqa: F401 (a pytest fixture)
 from support.tls import self_signed_certificate, server_context
 from webstd._images.client import HIGH_WATER, Client, origin
 from webstd._images.fetch import TransientError, classify
-from webstd.protocol import RemoteProtocolError
+from webstd.protocol import RemoteProtocolError, request_head
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 BIG = bytes(range(256)) * (3 * 4096)  # 3 MiB
@@ -42,7 +42,7 @@ def response(status_line: bytes, body: bytes = b"", *fields: bytes) -> bytes:
 async def get(client: Client, port: int, target: str = "/", method: str = "GET",
               host: str = "127.0.0.1", scheme: str = "http"):
     fields = [("Host", f"{host}:{port}"), ("User-Agent", "test")]
-    return await client.request(method, origin(scheme, host, port), target, fields,
+    return await client.request(method, origin(scheme, host, port), request_head(method, target, fields),
                                 f"{scheme}://{host}:{port}{target}")
 
 

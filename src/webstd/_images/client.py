@@ -31,7 +31,6 @@ from webstd.protocol import (
     InformationalResponse,
     RemoteProtocolError,
     ResponseParser,
-    request_head,
 )
 from webstd.protocol import Response as ResponseHead
 
@@ -294,12 +293,11 @@ class Client:
         # page faults of a fresh 256 KiB.
         self.receive_buffer = memoryview(bytearray(RECEIVE_BUFFER))
 
-    async def request(self, method: str, key: tuple[str, str, int], target: str,
-                      fields: list[tuple[str, str]], url: str) -> Response:
-        """Sends ``method target`` with ``fields`` (Host included by the caller) to the server
-        ``key`` (see :func:`origin`) and returns once the answer's head arrived. Raises OSError
-        (TimeoutError, ConnectionError ...) or webstd.protocol.RemoteProtocolError."""
-        head = request_head(method, target, fields)
+    async def request(self, method: str, key: tuple[str, str, int], head: bytes, url: str) -> Response:
+        """Sends the request ``head`` (from webstd.protocol's request_head or RequestTemplate,
+        Host included by the caller; ``method`` is its method) to the server ``key`` (see
+        :func:`origin`) and returns once the answer's head arrived. Raises OSError (TimeoutError,
+        ConnectionError ...) or webstd.protocol.RemoteProtocolError."""
         while True:
             connection = self._take(key)
             reused = connection is not None

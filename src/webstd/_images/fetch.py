@@ -26,7 +26,7 @@ from webstd._images import robots
 from webstd._images.client import Client, Response, origin
 from webstd._images.extract import request_url, split_url
 from webstd.http.client import HTTPException
-from webstd.protocol import ProtocolError
+from webstd.protocol import ProtocolError, RequestTemplate, request_head
 from webstd.urllib._request_proxy import getproxies, proxy_bypass
 from webstd.urllib.error import HTTPError, URLError
 from webstd.urllib.parse import SplitResult, urljoin
@@ -120,6 +120,24 @@ class _HostState:
         self.policy_reason = ""
 
 
+class _Server:
+    """What every request to one server shares: its pool key and its fields (Host, User-Agent,
+    Accept-Encoding), checked and encoded once per method (RequestTemplate)."""
+
+    __slots__ = ("key", "fields", "_templates")
+
+    def __init__(self, key: tuple[str, str, int], fields: list[tuple[str, str]]) -> None:
+        self.key = key
+        self.fields = fields
+        self._templates: dict[str, RequestTemplate] = {}
+
+    def template(self, method: str) -> RequestTemplate:
+        template = self._templates.get(method)
+        if template is None:
+            template = self._templates[method] = RequestTemplate(method, self.fields)
+        return template
+
+
 class _ThreadedResponse:
     """A webstd.urllib.request response (or HTTPError) read on a worker thread, with the
     interface of webstd._images.client.Response."""
@@ -171,7 +189,7 @@ class Fetcher:
         self._hosts: dict[str, _HostState] = {}
         # (scheme, netloc) -> the pool's key for the server and the fields every request to it
         # starts with, worked out once per server instead of once per request.
-        self._servers: dict[tuple[str, str], tuple[tuple[str, str, int], list[tuple[str, str]]]] = {}
+        self._servers: dict[tuple[str, str], _Server] = {}
 
     @property
     def opener(self) -> OpenerDirector:
@@ -252,12 +270,15 @@ class Fetcher:
         server = self._servers.get((scheme, parts.netloc))
         if server is None:
             authority, host = wire_host(parts)
-            server = self._servers[scheme, parts.netloc] = (
+            server = self._servers[scheme, parts.netloc] = _Server(
                 origin(scheme, host, parts.port),
                 [("Host", authority), ("User-Agent", self.options.user_agent),
                  ("Accept-Encoding", "identity")])
-        key, head = server
-        return await self.client.request(method, key, target, head + fields if fields else head, url)
+        if fields:
+            head = request_head(method, target, server.fields + fields)
+        else:
+            head = server.template(method).head(target)
+        return await self.client.request(method, server.key, head, url)
 
     async def _open_threaded(self, url: str, method: str, headers: dict[str, str]) -> AnyResponse:
         from webstd.urllib.request import Request

@@ -65,6 +65,7 @@ from webstd.protocol.limits import DEFAULT_LIMITS, Limits
 from webstd.protocol.parser import RequestParser, ResponseParser
 from webstd.protocol.reader import BodyReader
 from webstd.protocol.serialize import (
+    RequestTemplate,
     check_field,
     check_method,
     check_target,
@@ -82,6 +83,7 @@ __all__ = [
     "InvalidHeader", "InvalidMethod", "InvalidTarget", "InvalidTransferEncoding", "InvalidVersion",
     "Limits", "LocalProtocolError", "MissingHost", "NEED_DATA", "ObsoleteLineFolding", "PAUSED",
     "ProtocolError", "RemoteProtocolError", "Request", "RequestLineTooLong", "RequestParser",
+    "RequestTemplate",
     "Response", "ResponseParser", "Sentinel", "StatusLineTooLong", "TooManyHeaders", "UnsupportedTransferCoding",
     "UnsupportedVersion", "check_field", "check_method", "check_target", "chunk", "last_chunk",
     "outgoing_response_framing", "request_head", "response_has_body", "response_head",

@@ -64,6 +64,23 @@ def request_head(method: str, target: str, fields: FieldsLike, http_version: str
     return _encode(f"{method} {target} HTTP/{http_version}\r\n{_fields(fields)}\r\n")
 
 
+class RequestTemplate:
+    """The heads of requests that differ only in their target, as a client sends to one server:
+    ``RequestTemplate(method, fields).head(target) == request_head(method, target, fields)``, with
+    the method, fields and version checked and encoded once and only the target per head."""
+
+    __slots__ = ("_start", "_rest")
+
+    def __init__(self, method: str, fields: FieldsLike, http_version: str = "1.1") -> None:
+        check_method(method)
+        self._start = _encode(method + " ")
+        self._rest = _encode(f" HTTP/{http_version}\r\n{_fields(fields)}\r\n")
+
+    def head(self, target: str) -> bytes:
+        check_target(target)
+        return self._start + _encode(target) + self._rest
+
+
 def response_head(status: int, reason: str, fields: FieldsLike, http_version: str = "1.1") -> bytes:
     """``HTTP/x.y status reason`` CRLF, the fields, the empty line."""
     if not 100 <= status <= 999:
