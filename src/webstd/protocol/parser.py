@@ -57,6 +57,7 @@ from webstd.protocol.limits import DEFAULT_LIMITS, Limits
 
 _request_line = grammar.REQUEST_LINE.fullmatch
 _status_line = grammar.STATUS_LINE.fullmatch
+_CR_LF = (13, 10)
 _SPOKEN_VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
 # Longest Content-Length we take as a number: 18 digits is beyond any real body.
 _MAX_LENGTH_DIGITS = 18
@@ -193,8 +194,10 @@ class _Parser:
         if not buffer:
             # The usual call between two messages: nothing to scan or check.
             return CONNECTION_CLOSED if self._eof else NEED_DATA
-        if buffer.startswith(b"\r\n"):
+        if buffer[0] in _CR_LF:
             self._skip_empty_lines()
+            if not buffer:
+                return CONNECTION_CLOSED if self._eof else NEED_DATA
         end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
         if end < 0:
             return self._incomplete_head()
@@ -266,12 +269,20 @@ class RequestParser(_Parser):
             self._state = self._PAUSED
 
     def _skip_empty_lines(self) -> None:
+        # RFC 9112 section 2.2: at least one empty line (CRLF, or a bare LF) before a request line
+        # is ignored, up to limits.max_leading_empty_lines of them (counted across feeds).
         buffer = self._buffer
-        while buffer[:2] == b"\r\n":
+        while buffer:
+            if buffer[0] == 10:
+                size = 1
+            elif buffer[:2] == b"\r\n":
+                size = 2
+            else:
+                break  # a lone CR waits for its LF; anything else starts the request line
             self._empty_lines += 1
             if self._empty_lines > self.limits.max_leading_empty_lines:
                 raise BadRequestLine("too many empty lines before the request line")
-            del buffer[:2]
+            del buffer[:size]
 
     def _line_too_long(self) -> RemoteProtocolError:
         return RequestLineTooLong(f"request line longer than {self.limits.max_request_line} bytes")
@@ -311,11 +322,14 @@ class RequestParser(_Parser):
         if "upgrade" in connection and "upgrade" in control:
             request.upgrade = control["upgrade"][0]
 
-        codings = _transfer_codings(control.get("transfer-encoding", ()))
+        transfer_encoding = control.get("transfer-encoding")
         content_length = control.get("content-length")
+        if transfer_encoding and content_length:
+            # RFC 9112 sections 6.1 and 6.3 item 3: a request with both may be an attempt at request
+            # smuggling; refused whatever the codings are ("identity" included), then closed.
+            raise ConflictingFraming("both Content-Length and Transfer-Encoding")
+        codings = _transfer_codings(transfer_encoding) if transfer_encoding else []
         if codings:
-            if content_length:
-                raise ConflictingFraming("both Content-Length and Transfer-Encoding")
             if version == "1.0":
                 # RFC 9112 section 6.1: HTTP/1.0 has no chunked coding; the framing is faulty.
                 raise InvalidTransferEncoding("Transfer-Encoding in an HTTP/1.0 request")
@@ -425,11 +439,13 @@ class ResponseParser(_Parser):
     def _response_framing(control: dict[str, list[str]]) -> tuple[BodyKind, int | None]:
         """RFC 9112 section 6.3, items 3 to 8, for a response that may have a body."""
         transfer_encoding = control.get("transfer-encoding")
-        codings = _transfer_codings(transfer_encoding) if transfer_encoding else ()
         content_length = control.get("content-length")
+        if transfer_encoding and content_length:
+            # RFC 9112 section 6.3 item 3 lets a client let Transfer-Encoding win and close after;
+            # webstd refuses such a response instead (whatever the codings), which is safer still.
+            raise ConflictingFraming("both Content-Length and Transfer-Encoding", 502)
+        codings = _transfer_codings(transfer_encoding) if transfer_encoding else ()
         if codings:
-            if content_length:
-                raise ConflictingFraming("both Content-Length and Transfer-Encoding", 502)
             if codings[-1] == "chunked":
                 if codings.count("chunked") != 1:
                     raise InvalidTransferEncoding("chunked applied more than once", 502)
