@@ -174,9 +174,14 @@ class Target:
     def port_for(self, case: Case) -> int:
         return self.port
 
+    #: Parses in webstd.protocol's strict mode (the production servers): a "#" or a byte outside
+    #: ASCII in a request-target is a 400.
+    strict = False
+
     def may_refuse(self, case: Case) -> bool:
         """A valid request this target may refuse by design (not for a parse error)."""
-        return False
+        line = case.data.split(b"\r\n", 1)[0]
+        return self.strict and (b"#" in line or not line.isascii())
 
     def prepare(self, case: Case) -> bytes:
         return case.data
@@ -226,6 +231,7 @@ class ServeTarget(Target):
     """``webstd serve --upload``: what it saw is its access log; uploads land in its directory."""
 
     name = "serve"
+    strict = True
     body_lengths = False
 
     def __init__(self, directory: Path) -> None:
@@ -272,6 +278,7 @@ class ServeTarget(Target):
 
 class WSGITarget(Target):
     name = "wsgi"
+    strict = True
 
     def __init__(self, directory: Path) -> None:
         (directory / "corpus_echo.py").write_text(WSGI_APP)
@@ -294,6 +301,7 @@ class ProxyTarget(Target):
     """``webstd proxy`` in front of an echo origin: what reached the origin is what it saw."""
 
     name = "proxy"
+    strict = True
 
     def __init__(self, directory: Path) -> None:
         self.origin = start_echo()
@@ -306,7 +314,7 @@ class ProxyTarget(Target):
         # A fragment is no part of an absolute-URI (RFC 3986 section 4.3), and "OPTIONS *" asks
         # the proxy itself, not an origin: refusing either is a forward proxy's choice.
         line = case.data.split(b"\r\n", 1)[0]
-        return b"#" in line or b" * " in line
+        return b"#" in line or b" * " in line or super().may_refuse(case)
 
     def prepare(self, case: Case) -> bytes:
         return absolute_form(case.data, self.origin.server_address[1], case.expect == "reject")

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from support.corpora import GUNICORN_STRICTER
 from support.protocol import drain
 from webstd.protocol import DEFAULT_LIMITS, NEED_DATA, RemoteProtocolError, RequestParser
 
@@ -27,12 +28,8 @@ if not CORPUS.is_dir():  # the corpus sits beside the checkout, in CI and on dev
     pytest.skip(f"corpus not found at {CORPUS}", allow_module_level=True)
 
 CASES = json.loads((CORPUS / "cases.json").read_text())
-# Where webstd is stricter than gunicorn on purpose (docs/protocol.md): Transfer-Encoding, even
-# "identity", together with Content-Length is refused as a smuggling attempt (RFC 9112 6.1).
-STRICTER = {"valid/009.http": "reject"}
 for _case in CASES:
-    if _case["file"] in STRICTER:
-        _case["expect"] = STRICTER[_case["file"]]
+    _case["expect"] = GUNICORN_STRICTER.get(_case["file"], _case["expect"])
 
 
 def case_id(case):

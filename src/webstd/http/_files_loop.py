@@ -78,7 +78,7 @@ class _Connection:
         self.sock = sock
         self.fd = sock.fileno()
         self.host = host
-        self.parser = RequestParser()
+        self.parser = RequestParser(strict=True)
         self.out: deque = deque()
         self.tls = tls
         self.handshaking = tls

@@ -58,6 +58,16 @@ ABSOLUTE_FORM = re.compile(
     rf"(?:\[[0-9A-Fa-f:.]+\]|[{_UNRESERVED_SUB_DELIMS}]*)(?::[0-9]*)?"
     r"(?:[/?][^\x00-\x20\x7f]*)?"
 )
+# RFC 9112 section 3.2 and RFC 3986 section 3.2.2: Host = uri-host [ ":" port ], where uri-host is
+# an IP-literal, an IPv4 address or a reg-name (unreserved, pct-encoded and sub-delims; may be
+# empty), and port is at most five digits here. No white space, slash, "@" (userinfo) or "#".
+HOST = re.compile(
+    rf"(?:\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[{_UNRESERVED_SUB_DELIMS}:]+)\]|[{_UNRESERVED_SUB_DELIMS}]*)"
+    r"(?::[0-9]{0,5})?"
+)
+# What a strict server refuses anywhere in a request-target: a fragment ("#", RFC 9112 section 3.2
+# has none) and bytes outside ASCII (RFC 3986 allows only percent-encoded octets there).
+FORBIDDEN_IN_STRICT_TARGET = re.compile(r"[#\x80-\xff]")
 AUTHORITY_FORM = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:]+):([0-9]{1,5})")
 
 # RFC 9112 section 7.1: chunk-size is 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS

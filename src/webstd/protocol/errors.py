@@ -80,6 +80,10 @@ class MissingHost(RemoteProtocolError):
     """An HTTP/1.1 request without exactly one Host field (RFC 9112 section 3.2)."""
 
 
+class InvalidHost(InvalidHeader):
+    """A Host field that is not ``uri-host [":" port]`` (RFC 9112 section 3.2, RFC 3986 3.2.2)."""
+
+
 class InvalidContentLength(RemoteProtocolError):
     """Content-Length that is not all digits, or several that differ (RFC 9112 section 6.3)."""
 

@@ -28,6 +28,7 @@ from webstd.protocol.errors import (
     IncompleteMessage,
     InvalidContentLength,
     InvalidHeader,
+    InvalidHost,
     InvalidMethod,
     InvalidTarget,
     InvalidTransferEncoding,
@@ -57,6 +58,8 @@ from webstd.protocol.limits import DEFAULT_LIMITS, Limits
 
 _request_line = grammar.REQUEST_LINE.fullmatch
 _status_line = grammar.STATUS_LINE.fullmatch
+_host = grammar.HOST.fullmatch
+_forbidden_in_strict_target = grammar.FORBIDDEN_IN_STRICT_TARGET.search
 _CR_LF = (13, 10)
 _SPOKEN_VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
 # Longest Content-Length we take as a number: 18 digits is beyond any real body.
@@ -247,13 +250,22 @@ class RequestParser(_Parser):
 
     ``require_host``: answer an HTTP/1.1 request without a Host field with 400, as RFC 9112
     section 3.2 requires of a server. A proxy sees absolute-form targets and may turn it off.
+
+    ``strict``: what the production servers (``webstd serve``, ``webstd wsgi``, the proxy) turn on,
+    and the stdlib-named servers leave off to keep the stdlib's leniency: a Host value that is not
+    ``uri-host [":" port]`` is a 400 (:class:`InvalidHost`), a missing Host in HTTP/1.1 is a 400
+    whatever ``require_host`` says, and a request-target with a "#" or a byte outside ASCII is a
+    400 (:class:`InvalidTarget`).
     """
 
-    __slots__ = ("require_host", "_pause_after", "_empty_lines")
+    __slots__ = ("require_host", "strict", "_pause_after", "_empty_lines")
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, *, require_host: bool = True) -> None:
+    def __init__(
+        self, limits: Limits = DEFAULT_LIMITS, *, require_host: bool = True, strict: bool = False
+    ) -> None:
         super().__init__(limits)
-        self.require_host = require_host
+        self.require_host = require_host or strict
+        self.strict = strict
         self._pause_after = False
         self._empty_lines = 0
 
@@ -300,6 +312,8 @@ class RequestParser(_Parser):
         if version is None:
             raise UnsupportedVersion(f"unsupported HTTP version {version_text!r}")
         self._check_target(method, target)
+        if self.strict and _forbidden_in_strict_target(target) is not None:
+            raise InvalidTarget(f"request target with a fragment or a non-ASCII byte {target[:80]!r}")
 
         control = _control_fields(headers)
 
@@ -308,6 +322,8 @@ class RequestParser(_Parser):
             raise MissingHost("more than one Host field")
         if not hosts and version == "1.1" and self.require_host:
             raise MissingHost("HTTP/1.1 request without a Host field")
+        if hosts and self.strict and _host(hosts[0]) is None:
+            raise InvalidHost(f"invalid Host {hosts[0][:80]!r}")
         if len(control.get("content-type", ())) > 1:
             raise InvalidHeader("more than one Content-Type field")
 

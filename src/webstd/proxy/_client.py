@@ -98,7 +98,7 @@ class ClientConnection(asyncio.Protocol):
         self.loop = server.loop
         self.transport: Any = None
         self.peer = "-"
-        self.parser = RequestParser(self.config.limits)
+        self.parser = RequestParser(self.config.limits, strict=True)
         self.state = READING
         self.deadline = self.loop.time() + self.config.client_timeout
         self.exchange: _Exchange | None = None

@@ -348,12 +348,12 @@ class WorkerServer:
                 except (OSError, ValueError):
                     sock.close()
                     continue
-                connection = Connection(sock, peer, listener, RequestParser(self._limits))
+                connection = Connection(sock, peer, listener, RequestParser(self._limits, strict=True))
                 self._connections[sock.fileno()] = connection
                 self._pool.submit(self._handshake, connection)
                 continue
             sock.setblocking(False)
-            connection = Connection(sock, peer, listener, RequestParser(self._limits))
+            connection = Connection(sock, peer, listener, RequestParser(self._limits, strict=True))
             self._connections[sock.fileno()] = connection
             self._register(connection, time.monotonic() + self.config.keep_alive)
 
