@@ -144,6 +144,8 @@ class HTTPMessage:
         self._default_type = "text/plain"
         self.defects: list[object] = []
         self.preamble = self.epilogue = None
+        self._unixfrom: str | None = None
+        self._payload: Any = None
 
     @classmethod
     def from_headers(cls, headers: Headers) -> HTTPMessage:
@@ -304,11 +306,40 @@ class HTTPMessage:
             return failobj
         return charset.lower()
 
+    def get_charsets(self, failobj: Any = None) -> list[Any]:
+        """The charset of each part: one part here, the message itself."""
+        return [part.get_content_charset(failobj) for part in self.walk()]
+
+    def get_content_disposition(self) -> str | None:
+        """The Content-Disposition value without parameters, lowercased; None when absent."""
+        value = self.get("content-disposition")
+        if value is None:
+            return None
+        return str(value).split(";", 1)[0].strip().lower()
+
+    def walk(self) -> Iterator[HTTPMessage]:
+        """The message and its parts, depth first: a header block has no parts."""
+        yield self
+
+    def raw_items(self) -> Iterator[tuple[str, str]]:
+        return iter(list(self._fields))
+
+    def get_unixfrom(self) -> str | None:
+        return self._unixfrom
+
+    def set_unixfrom(self, unixfrom: str | None) -> None:
+        self._unixfrom = unixfrom
+
     def is_multipart(self) -> bool:
         return False
 
-    def get_payload(self) -> None:
-        return None
+    def get_payload(self, i: int | None = None, decode: bool = False) -> Any:
+        if i is not None:
+            raise TypeError(f"Expected list, got {type(self._payload)}")
+        return self._payload
+
+    def set_payload(self, payload: Any, charset: Any = None) -> None:
+        self._payload = payload
 
     # Serializing -------------------------------------------------------------------------------
     def as_string(self, unixfrom: bool = False, maxheaderlen: int = 0, policy: Any = None) -> str:
