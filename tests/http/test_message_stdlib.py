@@ -41,3 +41,20 @@ def test_payload_roundtrip():
     assert ours.get_payload() == "body"
     ours.set_unixfrom("From x")
     assert ours.get_unixfrom() == "From x"
+
+
+def _both(head):
+    return client.parse_headers(io.BytesIO(head)), std_client.parse_headers(io.BytesIO(head))
+
+
+def test_setters_agree_with_stdlib_on_values():
+    a, b = _both(b"Content-Type: text/html; charset=utf-8; x=1\r\n\r\n")
+    for msg in (a, b):
+        msg.set_param("charset", "latin-1")
+        msg.set_param("y", "a b")
+        msg.del_param("x")
+        msg.set_type("text/plain")
+        msg.set_boundary("zz")
+    assert a.get_params() == b.get_params()
+    assert a.get_content_type() == b.get_content_type() == "text/plain"
+    assert a.get_boundary() == b.get_boundary() == "zz"

@@ -278,6 +278,53 @@ class HTTPMessage:
                 return _unquote_param(value) if unquote else value
         return failobj
 
+    def _rewrite(self, header: str, parts: list[str]) -> None:
+        value = "; ".join(parts)
+        if header in self:
+            self.replace_header(header, value)
+        else:
+            self[header] = value
+
+    def _plain_params(self, header: str) -> list[tuple[str, Any]]:
+        return [(n, _collapse(v)) for n, v in self.get_params([], header)]
+
+    def set_param(
+        self, param: str, value: str, header: str = "Content-Type", requote: bool = True,
+        charset: Any = None, language: str = "", replace: bool = False,
+    ) -> None:
+        """Sets one parameter of ``header`` (Content-Type by default), adding the field if needed."""
+        params = self._plain_params(header) or [("text/plain", "")]
+        parts, done = [params[0][0]], False
+        for name, old in params[1:]:
+            if name.lower() == param.lower():
+                parts.append(_format_param(param, value))
+                done = True
+            else:
+                parts.append(_format_param(name, old))
+        if not done:
+            parts.append(_format_param(param, value))
+        self._rewrite(header, parts)
+
+    def del_param(self, param: str, header: str = "content-type", requote: bool = True) -> None:
+        if header not in self:
+            return
+        params = self._plain_params(header)
+        parts = [params[0][0]] + [
+            _format_param(n, v) for n, v in params[1:] if n.lower() != param.lower()
+        ]
+        self._rewrite(header, parts)
+
+    def set_type(self, type: str, header: str = "Content-Type", requote: bool = True) -> None:  # noqa: A002
+        if type.count("/") != 1:
+            raise ValueError("Content-Type must be of the form maintype/subtype")
+        params = self._plain_params(header)
+        self._rewrite(header, [type] + [_format_param(n, v) for n, v in params[1:]])
+
+    def set_boundary(self, boundary: str) -> None:
+        if "content-type" not in self:
+            raise ValueError("No Content-Type header found")
+        self.set_param("boundary", boundary)
+
     def get_filename(self, failobj: Any = None) -> Any:
         """The ``filename`` of Content-Disposition, else the ``name`` of Content-Type."""
         filename = self.get_param("filename", _MISSING, "content-disposition")
