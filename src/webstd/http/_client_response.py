@@ -122,9 +122,17 @@ class HTTPResponse(io.BufferedIOBase):
         self._parser = ResponseParser(CLIENT_LIMITS)
         self._parser.expect(method or "GET")
         self._head_chunks: list[bytes] = []
+        # An object with only makefile() (test doubles, vcrpy, "parse a raw response" with a
+        # FakeSocket whose makefile returns io.BytesIO) is read through makefile("rb"), as the
+        # stdlib reads every socket; a real socket is read with recv, without a buffer between.
+        self._file = None if hasattr(sock, "recv") else sock.makefile("rb")
 
     def _receive(self) -> bytes:
-        data = self._sock.recv(RECEIVE_SIZE)
+        if self._file is not None:
+            read1 = getattr(self._file, "read1", None)
+            data = read1(RECEIVE_SIZE) if read1 is not None else self._file.read(RECEIVE_SIZE)
+        else:
+            data = self._sock.recv(RECEIVE_SIZE)
         if self.debuglevel > 1:
             print("recv:", len(data), "bytes")
         return data

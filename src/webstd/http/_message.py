@@ -144,6 +144,8 @@ class HTTPMessage:
         self._default_type = "text/plain"
         self.defects: list[object] = []
         self.preamble = self.epilogue = None
+        self._unixfrom: str | None = None
+        self._payload: Any = None
 
     @classmethod
     def from_headers(cls, headers: Headers) -> HTTPMessage:
@@ -276,6 +278,53 @@ class HTTPMessage:
                 return _unquote_param(value) if unquote else value
         return failobj
 
+    def _rewrite(self, header: str, parts: list[str]) -> None:
+        value = "; ".join(parts)
+        if header in self:
+            self.replace_header(header, value)
+        else:
+            self[header] = value
+
+    def _plain_params(self, header: str) -> list[tuple[str, Any]]:
+        return [(n, _collapse(v)) for n, v in self.get_params([], header)]
+
+    def set_param(
+        self, param: str, value: str, header: str = "Content-Type", requote: bool = True,
+        charset: Any = None, language: str = "", replace: bool = False,
+    ) -> None:
+        """Sets one parameter of ``header`` (Content-Type by default), adding the field if needed."""
+        params = self._plain_params(header) or [("text/plain", "")]
+        parts, done = [params[0][0]], False
+        for name, old in params[1:]:
+            if name.lower() == param.lower():
+                parts.append(_format_param(param, value))
+                done = True
+            else:
+                parts.append(_format_param(name, old))
+        if not done:
+            parts.append(_format_param(param, value))
+        self._rewrite(header, parts)
+
+    def del_param(self, param: str, header: str = "content-type", requote: bool = True) -> None:
+        if header not in self:
+            return
+        params = self._plain_params(header)
+        parts = [params[0][0]] + [
+            _format_param(n, v) for n, v in params[1:] if n.lower() != param.lower()
+        ]
+        self._rewrite(header, parts)
+
+    def set_type(self, type: str, header: str = "Content-Type", requote: bool = True) -> None:  # noqa: A002
+        if type.count("/") != 1:
+            raise ValueError("Content-Type must be of the form maintype/subtype")
+        params = self._plain_params(header)
+        self._rewrite(header, [type] + [_format_param(n, v) for n, v in params[1:]])
+
+    def set_boundary(self, boundary: str) -> None:
+        if "content-type" not in self:
+            raise ValueError("No Content-Type header found")
+        self.set_param("boundary", boundary)
+
     def get_filename(self, failobj: Any = None) -> Any:
         """The ``filename`` of Content-Disposition, else the ``name`` of Content-Type."""
         filename = self.get_param("filename", _MISSING, "content-disposition")
@@ -304,11 +353,40 @@ class HTTPMessage:
             return failobj
         return charset.lower()
 
+    def get_charsets(self, failobj: Any = None) -> list[Any]:
+        """The charset of each part: one part here, the message itself."""
+        return [part.get_content_charset(failobj) for part in self.walk()]
+
+    def get_content_disposition(self) -> str | None:
+        """The Content-Disposition value without parameters, lowercased; None when absent."""
+        value = self.get("content-disposition")
+        if value is None:
+            return None
+        return str(value).split(";", 1)[0].strip().lower()
+
+    def walk(self) -> Iterator[HTTPMessage]:
+        """The message and its parts, depth first: a header block has no parts."""
+        yield self
+
+    def raw_items(self) -> Iterator[tuple[str, str]]:
+        return iter(list(self._fields))
+
+    def get_unixfrom(self) -> str | None:
+        return self._unixfrom
+
+    def set_unixfrom(self, unixfrom: str | None) -> None:
+        self._unixfrom = unixfrom
+
     def is_multipart(self) -> bool:
         return False
 
-    def get_payload(self) -> None:
-        return None
+    def get_payload(self, i: int | None = None, decode: bool = False) -> Any:
+        if i is not None:
+            raise TypeError(f"Expected list, got {type(self._payload)}")
+        return self._payload
+
+    def set_payload(self, payload: Any, charset: Any = None) -> None:
+        self._payload = payload
 
     # Serializing -------------------------------------------------------------------------------
     def as_string(self, unixfrom: bool = False, maxheaderlen: int = 0, policy: Any = None) -> str:

@@ -76,6 +76,9 @@ _CS_REQ_SENT = "Request-sent"
 
 responses = {status: status.phrase for status in HTTPStatus}
 
+# The stdlib's http.client exposes every HTTPStatus member as a module constant (http.client.OK).
+globals().update(HTTPStatus.__members__)
+
 # RFC 9110 section 9.2.2: a request with one of these methods may be repeated without harm, so it is
 # retried once when a reused connection turns out to be closed.
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})

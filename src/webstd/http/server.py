@@ -44,6 +44,32 @@ class ThreadingHTTPServer(ThreadingMixIn, HTTPServer):
     daemon_threads = True
 
 
+def test(
+    HandlerClass: type = BaseHTTPRequestHandler,  # noqa: N803 (the stdlib's parameter names)
+    ServerClass: type = ThreadingHTTPServer,  # noqa: N803
+    protocol: str = "HTTP/1.0",
+    port: int = 8000,
+    bind: str | None = None,
+) -> None:
+    """The stdlib's ``http.server.test``: serves HandlerClass on (bind, port) until interrupted."""
+    import sys
+
+    infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, sockaddr = infos[0]
+    ServerClass.address_family = family
+    HandlerClass.protocol_version = protocol
+    with ServerClass(sockaddr[:2], HandlerClass) as httpd:
+        host, real_port = httpd.socket.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"Serving HTTP on {host} port {real_port} (http://{shown}:{real_port}/) ...")
+        sys.stdout.flush()
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            print("\nKeyboard interrupt received, exiting.")
+            sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m webstd.http.server``: the ``webstd serve`` command (see docs/serve.md)."""
     from webstd.cli.serve import main as serve
