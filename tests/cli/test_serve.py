@@ -94,3 +94,33 @@ def test_options_and_sizes():
     assert (args.port, args.bind, args.protocol, args.max_upload) == (9000, "::1", "HTTP/1.0", 10 << 20)
     assert args.auth == b"u:p" and args.upload and args.cors
     assert parse_size("512k") == 512 * 1024 and parse_size("1GiB") == 1 << 30
+
+
+def test_text_files_carry_a_utf8_charset_and_charset_none_sends_none(tmp_path):
+    (tmp_path / "ko.txt").write_text("안녕하세요", encoding="utf-8")
+    (tmp_path / "app.js").write_text("let a = 1;")
+    (tmp_path / "d.json").write_text("{}")
+    for extra, expected in (((), "text/plain; charset=utf-8"), (("--charset", "none"), "text/plain"),
+                            (("--charset", "euc-kr"), "text/plain; charset=euc-kr")):
+        process, line = launch("0", "--bind", "127.0.0.1", "--directory", str(tmp_path), *extra)
+        try:
+            url = line.split("(", 1)[1].split(")", 1)[0]
+            with urllib.request.urlopen(url + "ko.txt", timeout=5) as response:
+                assert response.headers["Content-Type"] == expected
+                assert response.read().decode("utf-8") == "안녕하세요"
+            if not extra:
+                with urllib.request.urlopen(url + "app.js", timeout=5) as response:
+                    assert response.headers["Content-Type"].endswith("; charset=utf-8")
+                with urllib.request.urlopen(url + "d.json", timeout=5) as response:
+                    assert response.headers["Content-Type"] == "application/json"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=10)
+
+
+def test_invalid_charset_is_one_line_and_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "webstd", "serve", "0", "-d", str(tmp_path), "--charset", "a b"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
