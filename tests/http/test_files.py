@@ -376,3 +376,23 @@ def test_protocol_http10_closes_after_each_reply(request, tree):
     reply = raw(listener.getsockname()[1], b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
     assert reply.startswith(b"HTTP/1.0 200 OK\r\n") and reply.count(b"HTTP/1.0 200") == 1
     assert b"Connection: close\r\n" in reply and reply.endswith(b"0123456789abcdefghij")
+
+
+def test_listing_page_is_gzipped_when_accepted_and_not_with_q0(server):
+    def get(accept):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", "/", headers={"Accept-Encoding": accept} if accept else {})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response, body
+
+    response, body = get("gzip, br")
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert response.getheader("Vary") == "Accept-Encoding"
+    assert int(response.getheader("Content-Length")) == len(body)
+    assert b"a.txt" in gzip.decompress(body)
+    for refusing in ("gzip;q=0", "identity", None, "*;q=0"):
+        response, body = get(refusing)
+        assert response.getheader("Content-Encoding") is None and b"a.txt" in body
+        assert response.getheader("Vary") == "Accept-Encoding"

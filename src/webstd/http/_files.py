@@ -233,7 +233,24 @@ class FileService:
             candidate = os.path.join(resolved.filesystem, index)
             if os.path.isfile(candidate) and self._inside(candidate):
                 return self._file(candidate, method, get)
-        return self.listing(resolved, query)
+        reply = self.listing(resolved, query)
+        if (self.config.gzip and reply.status == 200 and reply.file is None
+                and coding_allowed(accepted_codings(get("accept-encoding")), "gzip")):  # fmt: skip
+            return self._gzip_page(reply)
+        if self.config.gzip and reply.status == 200:
+            reply.headers.append(("Vary", "Accept-Encoding"))
+        return reply
+
+    @staticmethod
+    def _gzip_page(reply: Reply) -> Reply:
+        """The listing page gzipped (it is generated, so compressed per request)."""
+        compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        page = b"".join(p for p in reply.body if isinstance(p, bytes))
+        body = compressor.compress(page) + compressor.flush()
+        headers = [(name, value) for name, value in reply.headers if name.lower() != "content-length"]
+        headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding"),
+                    ("Content-Length", str(len(body)))]  # fmt: skip
+        return Reply(200, headers, [body])
 
     def _inside(self, path: str) -> bool:
         if self.config.follow_symlinks:
