@@ -396,3 +396,18 @@ def test_listing_page_is_gzipped_when_accepted_and_not_with_q0(server):
         response, body = get(refusing)
         assert response.getheader("Content-Encoding") is None and b"a.txt" in body
         assert response.getheader("Vary") == "Accept-Encoding"
+
+
+def test_access_log_names_the_authenticated_user(request, tree):
+    server = make_server(request, tree, credentials=b'al "ice:s3cret')
+    good = "Basic " + base64.b64encode(b'al "ice:s3cret').decode()
+    bad = "Basic " + base64.b64encode(b'al "ice:wrong').decode()
+    assert get(server.port, "/a.txt", {"Authorization": good})[0].status == 200
+    assert get(server.port, "/a.txt", {"Authorization": good})[0].status == 200  # cached path
+    assert get(server.port, "/a.txt", {"Authorization": bad})[0].status == 401
+    server.shutdown()
+    server.thread.join(5)
+    lines = server.log_text.getvalue().splitlines()
+    assert sum(line.startswith('127.0.0.1 - al\\x20\\x22ice [') and " 200 " in line
+               for line in lines) == 2  # fmt: skip
+    assert any(line.startswith("127.0.0.1 - - [") and " 401 " in line for line in lines)

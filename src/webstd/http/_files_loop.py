@@ -26,6 +26,7 @@ import sys
 import time
 from collections import deque
 
+from webstd._basic_auth import decode_basic
 from webstd.http._dates import format_http_date
 from webstd.http._files import FileService
 from webstd.http._files_reply import Reply, error_reply
@@ -62,6 +63,19 @@ _EPOLLIN, _EPOLLOUT = select.EPOLLIN, select.EPOLLOUT
 _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError)
 
 
+def _log_user(service: FileService, get) -> str:
+    """The authenticated user name for the access log ("-" without --auth or when refused),
+    with spaces, quotes, backslashes and control characters escaped so the line stays one line."""
+    if service.config.credentials is None or not service.authorized(get):
+        return "-"
+    decoded = decode_basic(get("authorization"))
+    if decoded is None or not decoded[0]:
+        return "-"
+    return "".join(
+        c if c.isprintable() and c not in ' "\\' else f"\\x{ord(c):02x}" for c in decoded[0]
+    )
+
+
 class _FileSlice:
     __slots__ = ("file", "offset", "remaining", "last")
 
@@ -72,7 +86,7 @@ class _FileSlice:
 class _Connection:
     __slots__ = ("sock", "fd", "host", "parser", "out", "tls", "handshaking", "keep_alive",
                  "closing", "lingering", "sink", "request_line", "last_active", "writing",
-                 "http10")  # fmt: skip
+                 "http10", "user")  # fmt: skip
 
     def __init__(self, sock: socket.socket, host: str, tls: bool) -> None:
         self.sock = sock
@@ -90,6 +104,8 @@ class _Connection:
         self.last_active = time.monotonic()
         self.writing = False
         self.http10 = False
+        #: The access log's authuser field: the Basic user of this request when it was accepted.
+        self.user = "-"
 
 
 class _CacheEntry:
@@ -353,6 +369,7 @@ class StaticServer:
         conn.request_line = f"{method} {target} {request.version}".replace('"', '\\"')
         conn.keep_alive = request.keep_alive and self.http11
         conn.http10 = request.http_version == "1.0"
+        conn.user = _log_user(self.service, request.headers.get)
         if method in ("PUT", "POST"):
             length = request.content_length if request.body_kind is BodyKind.LENGTH else None
             result = self.service.begin_upload(method, target, request.headers.get, length)
@@ -516,7 +533,7 @@ class StaticServer:
         # Common Log Format: host ident authuser [date] "request-line" status bytes
         self._http_date()
         self._log_lines.append(
-            f'{conn.host} - - [{self._log_time}] "{conn.request_line}" {status} '
+            f'{conn.host} - {conn.user} [{self._log_time}] "{conn.request_line}" {status} '
             f"{length if length else '-'}\n"
         )
 
