@@ -124,3 +124,31 @@ def test_invalid_charset_is_one_line_and_exit_2(tmp_path):
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")},
     )  # fmt: skip
     assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+def test_plain_http_on_the_tls_port_gets_a_400_that_says_https(tmp_path):
+    import socket
+
+    cert, key = self_signed_certificate(tmp_path)
+    (tmp_path / "x.txt").write_bytes(b"secure")
+    process, line = launch("0", "--bind", "127.0.0.1", "--directory", str(tmp_path),
+                           "--tls-cert", str(cert), "--tls-key", str(key))  # fmt: skip
+    try:
+        port = int(line.split(" port ")[1].split()[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /x.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert b"Connection: close" in reply and b"use https://" in reply
+        # TLS still works afterwards.
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        url = line.split("(", 1)[1].split(")", 1)[0]
+        with urllib.request.urlopen(url + "x.txt", timeout=10, context=context) as response:
+            assert response.read() == b"secure"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    assert '"GET /x.txt HTTP/1.1" 400' in err and "Traceback" not in err

@@ -19,6 +19,7 @@ previous reply is still being written.
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import ssl
@@ -60,6 +61,8 @@ _UNCACHEABLE_FIELDS = frozenset(
     ("range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range")
 )
 _EPOLLIN, _EPOLLOUT = select.EPOLLIN, select.EPOLLOUT
+# A request line's start (a method token, then a space): plain HTTP where TLS was expected.
+_HTTP_METHOD = re.compile(rb"[A-Z]{3,10}(?: |$)")
 _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError)
 
 
@@ -86,7 +89,7 @@ class _FileSlice:
 class _Connection:
     __slots__ = ("sock", "fd", "host", "parser", "out", "tls", "handshaking", "keep_alive",
                  "closing", "lingering", "sink", "request_line", "last_active", "writing",
-                 "http10", "user")  # fmt: skip
+                 "http10", "user", "sniffed")  # fmt: skip
 
     def __init__(self, sock: socket.socket, host: str, tls: bool) -> None:
         self.sock = sock
@@ -106,6 +109,8 @@ class _Connection:
         self.http10 = False
         #: The access log's authuser field: the Basic user of this request when it was accepted.
         self.user = "-"
+        #: For TLS: the first bytes were looked at (a handshake, not plain HTTP).
+        self.sniffed = not tls
 
 
 class _CacheEntry:
@@ -238,6 +243,8 @@ class StaticServer:
         conn.sock.close()
 
     def _handshake(self, conn: _Connection) -> bool:
+        if not conn.sniffed and not self._sniff(conn):
+            return False
         try:
             conn.sock.do_handshake()
         except ssl.SSLWantReadError:
@@ -252,6 +259,39 @@ class StaticServer:
         conn.handshaking = False
         self._want_write(conn, False)
         return True
+
+    def _sniff(self, conn: _Connection) -> bool:
+        """Peeks at the first bytes on a TLS port: True for a TLS record (or nothing yet to see:
+        the handshake then waits as usual). Plain HTTP gets a 400 telling to use https (nginx's
+        497) and the connection is closed; False then."""
+        raw = conn.sock
+        try:
+            first = socket.socket.recv(raw, 16, socket.MSG_PEEK)
+        except _WOULD_BLOCK:
+            return True
+        except OSError:
+            self._close(conn)
+            return False
+        if not first or first[0] == 0x16 or not _HTTP_METHOD.match(first):
+            conn.sniffed = bool(first) or conn.sniffed
+            return True
+        try:
+            head = socket.socket.recv(raw, 8192)
+        except OSError:
+            head = b""
+        conn.request_line = head.split(b"\r\n", 1)[0].decode("latin-1")[:200].replace('"', '\\"')
+        reply = error_reply(400, "This port speaks HTTPS; use https:// to reach it.")
+        data = (f"HTTP/1.1 400 Bad Request\r\nServer: {SERVER_NAME}\r\nDate: ").encode()
+        data += self._http_date() + b"\r\n" + self._fields(reply.headers)
+        data += b"Connection: close\r\n\r\n" + b"".join(reply.body)
+        try:
+            socket.socket.send(raw, data)
+            socket.socket.shutdown(raw, socket.SHUT_WR)
+        except OSError:
+            pass
+        self._log(conn, 400, reply.length)
+        self._close(conn)
+        return False
 
     def _want_write(self, conn: _Connection, writing: bool) -> None:
         if conn.writing != writing and conn.fd in self.connections:
