@@ -1,5 +1,5 @@
 """webstd serve with headless Chromium: the listing page renders, and the page's upload form
-posts a file that lands on disk whole. Skipped when chromium is not installed."""
+posts a file that lands on disk whole, and a UTF-8 Korean text file renders as Korean. Skipped when chromium is not installed."""
 
 import hashlib
 import os
@@ -96,3 +96,24 @@ document.getElementById('f').onload = async () => {
     uploaded = root / "images" / "from-browser.bin"
     assert hashlib.sha256(uploaded.read_bytes()).digest() == hashlib.sha256(payload).digest()
     assert not [name for name in os.listdir(root / "images") if name.endswith(".upload")]
+
+
+def test_utf8_text_file_renders_as_korean(tmp_path):
+    root = tmp_path / "text"
+    root.mkdir()
+    text = "안녕하세요, 세계! 한국어 텍스트 파일입니다."
+    (root / "ko.txt").write_text(text, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd", "serve", "0", "--bind", "127.0.0.1", "--directory",
+         str(root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )  # fmt: skip
+    try:
+        url = process.stdout.readline().split("(", 1)[1].split(")", 1)[0]
+        dom = chromium(tmp_path, "--dump-dom", url + "ko.txt").stdout.decode("utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert text in dom
+    assert "ì" not in dom  # the first byte of 안 (0xEC) read as windows-1252

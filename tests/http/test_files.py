@@ -376,3 +376,38 @@ def test_protocol_http10_closes_after_each_reply(request, tree):
     reply = raw(listener.getsockname()[1], b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
     assert reply.startswith(b"HTTP/1.0 200 OK\r\n") and reply.count(b"HTTP/1.0 200") == 1
     assert b"Connection: close\r\n" in reply and reply.endswith(b"0123456789abcdefghij")
+
+
+def test_listing_page_is_gzipped_when_accepted_and_not_with_q0(server):
+    def get(accept):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", "/", headers={"Accept-Encoding": accept} if accept else {})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response, body
+
+    response, body = get("gzip, br")
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert response.getheader("Vary") == "Accept-Encoding"
+    assert int(response.getheader("Content-Length")) == len(body)
+    assert b"a.txt" in gzip.decompress(body)
+    for refusing in ("gzip;q=0", "identity", None, "*;q=0"):
+        response, body = get(refusing)
+        assert response.getheader("Content-Encoding") is None and b"a.txt" in body
+        assert response.getheader("Vary") == "Accept-Encoding"
+
+
+def test_access_log_names_the_authenticated_user(request, tree):
+    server = make_server(request, tree, credentials=b'al "ice:s3cret')
+    good = "Basic " + base64.b64encode(b'al "ice:s3cret').decode()
+    bad = "Basic " + base64.b64encode(b'al "ice:wrong').decode()
+    assert get(server.port, "/a.txt", {"Authorization": good})[0].status == 200
+    assert get(server.port, "/a.txt", {"Authorization": good})[0].status == 200  # cached path
+    assert get(server.port, "/a.txt", {"Authorization": bad})[0].status == 401
+    server.shutdown()
+    server.thread.join(5)
+    lines = server.log_text.getvalue().splitlines()
+    assert sum(line.startswith('127.0.0.1 - al\\x20\\x22ice [') and " 200 " in line
+               for line in lines) == 2  # fmt: skip
+    assert any(line.startswith("127.0.0.1 - - [") and " 401 " in line for line in lines)

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="follow symlinks that point outside the directory")
     parser.add_argument("--no-gzip", action="store_true",
                         help="do not gzip text files on the fly")
+    parser.add_argument("--charset", default="utf-8", metavar="NAME",
+                        help="charset sent with text/* and JavaScript types (default: utf-8; "
+                             "'none' sends none)")
     parser.add_argument("--cgi", action="store_true",
                         help="run CGI scripts in /cgi-bin and /htbin (CGIHTTPRequestHandler)")
     return parser  # fmt: skip
@@ -94,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     if bool(args.tls_cert) != bool(args.tls_key) and not args.tls_cert:
         print("webstd serve: --tls-key needs --tls-cert", file=sys.stderr)
         return 2
+    if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", args.charset):
+        print(f"webstd serve: invalid --charset {args.charset!r}", file=sys.stderr)
+        return 2
     if not os.path.isdir(args.directory):
         print(f"webstd serve: {args.directory!r} is not a directory", file=sys.stderr)
         return 2
@@ -109,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         root=os.path.realpath(args.directory), follow_symlinks=args.follow_symlinks,
         upload=args.upload, overwrite=args.overwrite, max_upload=args.max_upload,
         credentials=args.auth, cors=args.cors, gzip=not args.no_gzip,
+        charset=None if args.charset.lower() == "none" else args.charset,
     )  # fmt: skip
     try:
         listener = bind_socket(args.bind, args.port)

@@ -70,6 +70,16 @@ def guess_type(path: str, extensions_map: dict[str, str] = EXTENSIONS_MAP) -> st
     return guessed or "application/octet-stream"
 
 
+def with_charset(content_type: str, charset: str | None) -> str:
+    """``content_type`` with ``; charset=...`` when it is text/* or JavaScript and has none."""
+    if charset is None or ";" in content_type:
+        return content_type
+    base = content_type.lower()
+    if base.startswith("text/") or base == "application/javascript":
+        return f"{content_type}; charset={charset}"
+    return content_type
+
+
 def compressible(content_type: str) -> bool:
     base = content_type.partition(";")[0].strip().lower()
     return (
@@ -94,6 +104,8 @@ class FileServerConfig:
     credentials: bytes | None = None
     cors: bool = False
     gzip: bool = True
+    #: The charset parameter added to text/* and application/javascript types (None: none).
+    charset: str | None = None
 
 
 class FileService:
@@ -221,7 +233,24 @@ class FileService:
             candidate = os.path.join(resolved.filesystem, index)
             if os.path.isfile(candidate) and self._inside(candidate):
                 return self._file(candidate, method, get)
-        return self.listing(resolved, query)
+        reply = self.listing(resolved, query)
+        if (self.config.gzip and reply.status == 200 and reply.file is None
+                and coding_allowed(accepted_codings(get("accept-encoding")), "gzip")):  # fmt: skip
+            return self._gzip_page(reply)
+        if self.config.gzip and reply.status == 200:
+            reply.headers.append(("Vary", "Accept-Encoding"))
+        return reply
+
+    @staticmethod
+    def _gzip_page(reply: Reply) -> Reply:
+        """The listing page gzipped (it is generated, so compressed per request)."""
+        compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        page = b"".join(p for p in reply.body if isinstance(p, bytes))
+        body = compressor.compress(page) + compressor.flush()
+        headers = [(name, value) for name, value in reply.headers if name.lower() != "content-length"]
+        headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding"),
+                    ("Content-Length", str(len(body)))]  # fmt: skip
+        return Reply(200, headers, [body])
 
     def _inside(self, path: str) -> bool:
         if self.config.follow_symlinks:
@@ -230,7 +259,7 @@ class FileService:
 
     # One file ----------------------------------------------------------------------------------
     def _file(self, path: str, method: str, get: GetHeader) -> Reply:
-        content_type = self.content_type(path)
+        content_type = with_charset(self.content_type(path), self.config.charset)
         codings = accepted_codings(get("accept-encoding"))
         negotiable = self.config.gzip and compressible(content_type)
         coding, served_path = "", path

@@ -19,6 +19,7 @@ previous reply is still being written.
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import ssl
@@ -26,6 +27,7 @@ import sys
 import time
 from collections import deque
 
+from webstd._basic_auth import decode_basic
 from webstd.http._dates import format_http_date
 from webstd.http._files import FileService
 from webstd.http._files_reply import Reply, error_reply
@@ -59,7 +61,22 @@ _UNCACHEABLE_FIELDS = frozenset(
     ("range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range")
 )
 _EPOLLIN, _EPOLLOUT = select.EPOLLIN, select.EPOLLOUT
+# A request line's start (a method token, then a space): plain HTTP where TLS was expected.
+_HTTP_METHOD = re.compile(rb"[A-Z]{3,10}(?: |$)")
 _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError)
+
+
+def _log_user(service: FileService, get) -> str:
+    """The authenticated user name for the access log ("-" without --auth or when refused),
+    with spaces, quotes, backslashes and control characters escaped so the line stays one line."""
+    if service.config.credentials is None or not service.authorized(get):
+        return "-"
+    decoded = decode_basic(get("authorization"))
+    if decoded is None or not decoded[0]:
+        return "-"
+    return "".join(
+        c if c.isprintable() and c not in ' "\\' else f"\\x{ord(c):02x}" for c in decoded[0]
+    )
 
 
 class _FileSlice:
@@ -72,7 +89,7 @@ class _FileSlice:
 class _Connection:
     __slots__ = ("sock", "fd", "host", "parser", "out", "tls", "handshaking", "keep_alive",
                  "closing", "lingering", "sink", "request_line", "last_active", "writing",
-                 "http10")  # fmt: skip
+                 "http10", "user", "sniffed")  # fmt: skip
 
     def __init__(self, sock: socket.socket, host: str, tls: bool) -> None:
         self.sock = sock
@@ -90,6 +107,10 @@ class _Connection:
         self.last_active = time.monotonic()
         self.writing = False
         self.http10 = False
+        #: The access log's authuser field: the Basic user of this request when it was accepted.
+        self.user = "-"
+        #: For TLS: the first bytes were looked at (a handshake, not plain HTTP).
+        self.sniffed = not tls
 
 
 class _CacheEntry:
@@ -222,6 +243,8 @@ class StaticServer:
         conn.sock.close()
 
     def _handshake(self, conn: _Connection) -> bool:
+        if not conn.sniffed and not self._sniff(conn):
+            return False
         try:
             conn.sock.do_handshake()
         except ssl.SSLWantReadError:
@@ -236,6 +259,39 @@ class StaticServer:
         conn.handshaking = False
         self._want_write(conn, False)
         return True
+
+    def _sniff(self, conn: _Connection) -> bool:
+        """Peeks at the first bytes on a TLS port: True for a TLS record (or nothing yet to see:
+        the handshake then waits as usual). Plain HTTP gets a 400 telling to use https (nginx's
+        497) and the connection is closed; False then."""
+        raw = conn.sock
+        try:
+            first = socket.socket.recv(raw, 16, socket.MSG_PEEK)
+        except _WOULD_BLOCK:
+            return True
+        except OSError:
+            self._close(conn)
+            return False
+        if not first or first[0] == 0x16 or not _HTTP_METHOD.match(first):
+            conn.sniffed = bool(first) or conn.sniffed
+            return True
+        try:
+            head = socket.socket.recv(raw, 8192)
+        except OSError:
+            head = b""
+        conn.request_line = head.split(b"\r\n", 1)[0].decode("latin-1")[:200].replace('"', '\\"')
+        reply = error_reply(400, "This port speaks HTTPS; use https:// to reach it.")
+        data = (f"HTTP/1.1 400 Bad Request\r\nServer: {SERVER_NAME}\r\nDate: ").encode()
+        data += self._http_date() + b"\r\n" + self._fields(reply.headers)
+        data += b"Connection: close\r\n\r\n" + b"".join(reply.body)
+        try:
+            socket.socket.send(raw, data)
+            socket.socket.shutdown(raw, socket.SHUT_WR)
+        except OSError:
+            pass
+        self._log(conn, 400, reply.length)
+        self._close(conn)
+        return False
 
     def _want_write(self, conn: _Connection, writing: bool) -> None:
         if conn.writing != writing and conn.fd in self.connections:
@@ -353,6 +409,7 @@ class StaticServer:
         conn.request_line = f"{method} {target} {request.version}".replace('"', '\\"')
         conn.keep_alive = request.keep_alive and self.http11
         conn.http10 = request.http_version == "1.0"
+        conn.user = _log_user(self.service, request.headers.get)
         if method in ("PUT", "POST"):
             length = request.content_length if request.body_kind is BodyKind.LENGTH else None
             result = self.service.begin_upload(method, target, request.headers.get, length)
@@ -516,7 +573,7 @@ class StaticServer:
         # Common Log Format: host ident authuser [date] "request-line" status bytes
         self._http_date()
         self._log_lines.append(
-            f'{conn.host} - - [{self._log_time}] "{conn.request_line}" {status} '
+            f'{conn.host} - {conn.user} [{self._log_time}] "{conn.request_line}" {status} '
             f"{length if length else '-'}\n"
         )
 
