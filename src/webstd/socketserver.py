@@ -10,6 +10,7 @@ UDP, Unix-domain and forking servers are not provided.
 
 from __future__ import annotations
 
+import io
 import selectors
 import socket
 import sys
@@ -21,7 +22,9 @@ from typing import Any
 
 __all__ = [
     "BaseServer", "TCPServer", "ThreadingMixIn", "ThreadingTCPServer", "BaseRequestHandler",
-    "StreamRequestHandler",
+    "StreamRequestHandler", "UDPServer", "ThreadingUDPServer", "DatagramRequestHandler",
+    "UnixStreamServer", "UnixDatagramServer", "ThreadingUnixStreamServer",
+    "ThreadingUnixDatagramServer",
 ]
 
 
@@ -356,6 +359,47 @@ class ThreadingTCPServer(ThreadingMixIn, TCPServer):
     pass
 
 
+class UDPServer(TCPServer):
+    """A datagram server: each request is (packet, socket), answered with sendto."""
+
+    allow_reuse_address = False
+    allow_reuse_port = False
+    socket_type = socket.SOCK_DGRAM
+    max_packet_size = 8192
+
+    def get_request(self) -> tuple[Any, Any]:
+        data, client_addr = self.socket.recvfrom(self.max_packet_size)
+        return (data, self.socket), client_addr
+
+    def server_activate(self) -> None:
+        pass
+
+    def shutdown_request(self, request: Any) -> None:
+        self.close_request(request)
+
+    def close_request(self, request: Any) -> None:
+        pass
+
+
+class ThreadingUDPServer(ThreadingMixIn, UDPServer):
+    pass
+
+
+if hasattr(socket, "AF_UNIX"):
+
+    class UnixStreamServer(TCPServer):
+        address_family = socket.AF_UNIX
+
+    class UnixDatagramServer(UDPServer):
+        address_family = socket.AF_UNIX
+
+    class ThreadingUnixStreamServer(ThreadingMixIn, UnixStreamServer):
+        pass
+
+    class ThreadingUnixDatagramServer(ThreadingMixIn, UnixDatagramServer):
+        pass
+
+
 class BaseRequestHandler:
     """One instance per request: the constructor runs setup(), handle() and finish()."""
 
@@ -434,3 +478,14 @@ class _SocketWriter:
     def fileno(self) -> int:
         return self._sock.fileno()
 
+
+class DatagramRequestHandler(BaseRequestHandler):
+    """rfile holds the packet; what the handler writes to wfile is sent back as one datagram."""
+
+    def setup(self) -> None:
+        self.packet, self.socket = self.request
+        self.rfile = io.BytesIO(self.packet)
+        self.wfile = io.BytesIO()
+
+    def finish(self) -> None:
+        self.socket.sendto(self.wfile.getvalue(), self.client_address)
