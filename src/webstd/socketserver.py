@@ -11,6 +11,7 @@ UDP, Unix-domain and forking servers are not provided.
 from __future__ import annotations
 
 import io
+import os
 import selectors
 import socket
 import sys
@@ -24,7 +25,8 @@ __all__ = [
     "BaseServer", "TCPServer", "ThreadingMixIn", "ThreadingTCPServer", "BaseRequestHandler",
     "StreamRequestHandler", "UDPServer", "ThreadingUDPServer", "DatagramRequestHandler",
     "UnixStreamServer", "UnixDatagramServer", "ThreadingUnixStreamServer",
-    "ThreadingUnixDatagramServer",
+    "ThreadingUnixDatagramServer", "ForkingMixIn", "ForkingTCPServer", "ForkingUDPServer",
+    "ForkingUnixStreamServer", "ForkingUnixDatagramServer",
 ]
 
 
@@ -359,6 +361,63 @@ class ThreadingTCPServer(ThreadingMixIn, TCPServer):
     pass
 
 
+class ForkingMixIn:
+    """Handles each request in a child process; children are reaped between requests."""
+
+    timeout: float | None = 300
+    active_children: set[int] | None = None
+    max_children = 40
+    block_on_close = True
+
+    def collect_children(self, *, blocking: bool = False) -> None:
+        children = self.active_children
+        if not children:
+            return
+        while len(children) >= self.max_children:
+            try:
+                pid, _ = os.waitpid(-1, 0)
+                children.discard(pid)
+            except ChildProcessError:
+                children.clear()
+        for pid in list(children):
+            try:
+                done, _ = os.waitpid(pid, 0 if blocking else os.WNOHANG)
+                if done:
+                    children.discard(pid)
+            except ChildProcessError:
+                children.discard(pid)
+
+    def handle_timeout(self) -> None:
+        self.collect_children()
+
+    def service_actions(self) -> None:
+        self.collect_children()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        pid = os.fork()
+        if pid:
+            if self.active_children is None:
+                self.active_children = set()
+            self.active_children.add(pid)
+            self.close_request(request)  # type: ignore[attr-defined]
+            return
+        status = 1
+        try:
+            self.finish_request(request, client_address)  # type: ignore[attr-defined]
+            status = 0
+        except Exception:
+            self.handle_error(request, client_address)  # type: ignore[attr-defined]
+        finally:
+            try:
+                self.shutdown_request(request)  # type: ignore[attr-defined]
+            finally:
+                os._exit(status)
+
+    def server_close(self) -> None:
+        super().server_close()  # type: ignore[misc]
+        self.collect_children(blocking=self.block_on_close)
+
+
 class UDPServer(TCPServer):
     """A datagram server: each request is (packet, socket), answered with sendto."""
 
@@ -385,6 +444,15 @@ class ThreadingUDPServer(ThreadingMixIn, UDPServer):
     pass
 
 
+if hasattr(os, "fork"):
+
+    class ForkingTCPServer(ForkingMixIn, TCPServer):
+        pass
+
+    class ForkingUDPServer(ForkingMixIn, UDPServer):
+        pass
+
+
 if hasattr(socket, "AF_UNIX"):
 
     class UnixStreamServer(TCPServer):
@@ -398,6 +466,14 @@ if hasattr(socket, "AF_UNIX"):
 
     class ThreadingUnixDatagramServer(ThreadingMixIn, UnixDatagramServer):
         pass
+
+    if hasattr(os, "fork"):
+
+        class ForkingUnixStreamServer(ForkingMixIn, UnixStreamServer):
+            pass
+
+        class ForkingUnixDatagramServer(ForkingMixIn, UnixDatagramServer):
+            pass
 
 
 class BaseRequestHandler:

@@ -121,3 +121,20 @@ def test_udp_and_unix_servers_with_datagram_handler(tmp_path):
             server.handle_request()
             assert client.recv(100) == b"HI\n"
     assert issubclass(ss.UnixDatagramServer, ss.UDPServer)
+
+
+def test_forking_tcp_server_answers_from_a_child():
+    import os
+    import socket
+
+    from webstd import socketserver as ss
+
+    class Pid(ss.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(str(os.getpid()).encode())
+
+    with ss.ForkingTCPServer(("127.0.0.1", 0), Pid) as server:
+        with socket.create_connection(server.server_address, timeout=10) as client:
+            server.handle_request()
+            assert int(client.recv(100)) != os.getpid()
+    assert not server.active_children
