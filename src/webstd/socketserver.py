@@ -10,6 +10,8 @@ UDP, Unix-domain and forking servers are not provided.
 
 from __future__ import annotations
 
+import io
+import os
 import selectors
 import socket
 import sys
@@ -21,7 +23,10 @@ from typing import Any
 
 __all__ = [
     "BaseServer", "TCPServer", "ThreadingMixIn", "ThreadingTCPServer", "BaseRequestHandler",
-    "StreamRequestHandler",
+    "StreamRequestHandler", "UDPServer", "ThreadingUDPServer", "DatagramRequestHandler",
+    "UnixStreamServer", "UnixDatagramServer", "ThreadingUnixStreamServer",
+    "ThreadingUnixDatagramServer", "ForkingMixIn", "ForkingTCPServer", "ForkingUDPServer",
+    "ForkingUnixStreamServer", "ForkingUnixDatagramServer",
 ]
 
 
@@ -356,6 +361,121 @@ class ThreadingTCPServer(ThreadingMixIn, TCPServer):
     pass
 
 
+class ForkingMixIn:
+    """Handles each request in a child process; children are reaped between requests."""
+
+    timeout: float | None = 300
+    active_children: set[int] | None = None
+    max_children = 40
+    block_on_close = True
+
+    def collect_children(self, *, blocking: bool = False) -> None:
+        children = self.active_children
+        if not children:
+            return
+        while len(children) >= self.max_children:
+            try:
+                pid, _ = os.waitpid(-1, 0)
+                children.discard(pid)
+            except ChildProcessError:
+                children.clear()
+        for pid in list(children):
+            try:
+                done, _ = os.waitpid(pid, 0 if blocking else os.WNOHANG)
+                if done:
+                    children.discard(pid)
+            except ChildProcessError:
+                children.discard(pid)
+
+    def handle_timeout(self) -> None:
+        self.collect_children()
+
+    def service_actions(self) -> None:
+        self.collect_children()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        pid = os.fork()
+        if pid:
+            if self.active_children is None:
+                self.active_children = set()
+            self.active_children.add(pid)
+            self.close_request(request)  # type: ignore[attr-defined]
+            return
+        status = 1
+        try:
+            self.finish_request(request, client_address)  # type: ignore[attr-defined]
+            status = 0
+        except Exception:
+            self.handle_error(request, client_address)  # type: ignore[attr-defined]
+        finally:
+            try:
+                self.shutdown_request(request)  # type: ignore[attr-defined]
+            finally:
+                os._exit(status)
+
+    def server_close(self) -> None:
+        super().server_close()  # type: ignore[misc]
+        self.collect_children(blocking=self.block_on_close)
+
+
+class UDPServer(TCPServer):
+    """A datagram server: each request is (packet, socket), answered with sendto."""
+
+    allow_reuse_address = False
+    allow_reuse_port = False
+    socket_type = socket.SOCK_DGRAM
+    max_packet_size = 8192
+
+    def get_request(self) -> tuple[Any, Any]:
+        data, client_addr = self.socket.recvfrom(self.max_packet_size)
+        return (data, self.socket), client_addr
+
+    def server_activate(self) -> None:
+        pass
+
+    def shutdown_request(self, request: Any) -> None:
+        self.close_request(request)
+
+    def close_request(self, request: Any) -> None:
+        pass
+
+
+class ThreadingUDPServer(ThreadingMixIn, UDPServer):
+    pass
+
+
+if hasattr(os, "fork"):
+
+    class ForkingTCPServer(ForkingMixIn, TCPServer):
+        pass
+
+    class ForkingUDPServer(ForkingMixIn, UDPServer):
+        pass
+
+
+if hasattr(socket, "AF_UNIX"):
+
+    class UnixStreamServer(TCPServer):
+        address_family = socket.AF_UNIX
+
+    class UnixDatagramServer(UDPServer):
+        address_family = socket.AF_UNIX
+
+    class ThreadingUnixStreamServer(ThreadingMixIn, UnixStreamServer):
+        pass
+
+    class ThreadingUnixDatagramServer(ThreadingMixIn, UnixDatagramServer):
+        pass
+
+    if hasattr(os, "fork"):
+
+        class ForkingUnixStreamServer(ForkingMixIn, UnixStreamServer):
+            pass
+
+        class ForkingUnixDatagramServer(ForkingMixIn, UnixDatagramServer):
+            pass
+
+
 class BaseRequestHandler:
     """One instance per request: the constructor runs setup(), handle() and finish()."""
 
@@ -434,3 +554,14 @@ class _SocketWriter:
     def fileno(self) -> int:
         return self._sock.fileno()
 
+
+class DatagramRequestHandler(BaseRequestHandler):
+    """rfile holds the packet; what the handler writes to wfile is sent back as one datagram."""
+
+    def setup(self) -> None:
+        self.packet, self.socket = self.request
+        self.rfile = io.BytesIO(self.packet)
+        self.wfile = io.BytesIO()
+
+    def finish(self) -> None:
+        self.socket.sendto(self.wfile.getvalue(), self.client_address)

@@ -136,3 +136,54 @@ def test_date_and_log_formats_match():
     for timestamp in (0, 1_000_000_000, 1_700_000_000.5):
         assert Probe().date_time_string(timestamp) == StdProbe().date_time_string(timestamp)
     assert Probe().log_date_time_string() == StdProbe().log_date_time_string()
+
+
+def test_parse_request_from_rfile_the_stdlib_way():
+    """A handler built without a socket parses raw_requestline and rfile (issue 16, item 1)."""
+    import io
+
+    from webstd.http.server import BaseHTTPRequestHandler
+
+    class Parser(BaseHTTPRequestHandler):
+        def __init__(self, raw: bytes) -> None:
+            self.rfile = io.BytesIO(raw)
+            self.raw_requestline = self.rfile.readline()
+            self.error_code = self.error_message = None
+            self.ok = self.parse_request()
+
+        def send_error(self, code, message=None, explain=None):
+            self.error_code, self.error_message = code, message
+
+    good = Parser(b"GET /x HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\r\nbody")
+    assert good.ok and good.command == "GET" and good.path == "/x"
+    assert good.request_version == "HTTP/1.1" and good.headers["X-A"] == "1"
+    assert good.rfile.read() == b"body"
+    bad = Parser(b"GET / HTTP/1.1.1\r\nHost: a\r\n\r\n")
+    assert not bad.ok and bad.error_code == 400
+
+
+def test_malformed_versions_get_the_stdlibs_status():
+    """Differential: bad versions get 400 and unsupported majors 505, as in the stdlib."""
+    import http.server as stdlib_server
+    import io
+
+    from webstd.http import server as webstd_server
+
+    def status(module, line):
+        class Parser(module.BaseHTTPRequestHandler):
+            def __init__(self, raw):
+                self.rfile = io.BytesIO(raw)
+                self.raw_requestline = self.rfile.readline()
+                self.error_code = self.error_message = None
+                self.ok = self.parse_request()
+
+            def send_error(self, code, message=None, explain=None):
+                self.error_code = int(code)
+
+        return Parser(line + b"\r\nHost: a\r\n\r\n").error_code
+
+    for line in (b"GET / HTTP/1.1.1", b"GET / HTTP/2.0", b"GET / HTTP/9.9", b"GET / HTTP/1.",
+                 b"GET / HTTP/a.b", b"GET / HTTX/1.1", b"GET", b"GET / HTTP/1.1 x", b"GET / HTTP/-1.1"):
+        assert status(webstd_server, line) == status(stdlib_server, line), line
+    # Stricter than the stdlib, which accepts leading zeros and two-digit minors (differences.md).
+    assert status(webstd_server, b"GET / HTTP/01.1") == 400

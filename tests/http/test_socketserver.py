@@ -83,3 +83,58 @@ def test_bind_and_activate_false():
             assert read_until_close(sock) == b"LATE\n"
     finally:
         server.server_close()
+
+
+def test_udp_and_unix_servers_with_datagram_handler(tmp_path):
+    """UDPServer, UnixStreamServer, UnixDatagramServer and DatagramRequestHandler (issue 16)."""
+    import socket
+    import threading
+
+    from webstd import socketserver as ss
+
+    class Echo(ss.DatagramRequestHandler):
+        def handle(self):
+            self.wfile.write(self.rfile.read().upper())
+
+    with ss.ThreadingUDPServer(("127.0.0.1", 0), Echo) as server:
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                client.settimeout(10)
+                client.sendto(b"ping", server.server_address)
+                assert client.recvfrom(100)[0] == b"PING"
+        finally:
+            server.shutdown()
+            thread.join()
+
+    class Stream(ss.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(self.rfile.readline().upper())
+
+    path = str(tmp_path / "s")
+    with ss.UnixStreamServer(path, Stream) as server:
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(10)
+            client.connect(path)
+            client.sendall(b"hi\n")
+            server.handle_request()
+            assert client.recv(100) == b"HI\n"
+    assert issubclass(ss.UnixDatagramServer, ss.UDPServer)
+
+
+def test_forking_tcp_server_answers_from_a_child():
+    import os
+    import socket
+
+    from webstd import socketserver as ss
+
+    class Pid(ss.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(str(os.getpid()).encode())
+
+    with ss.ForkingTCPServer(("127.0.0.1", 0), Pid) as server:
+        with socket.create_connection(server.server_address, timeout=10) as client:
+            server.handle_request()
+            assert int(client.recv(100)) != os.getpid()
+    assert not server.active_children

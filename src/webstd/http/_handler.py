@@ -20,8 +20,10 @@ from webstd.http._handler_output import ResponseWriter
 from webstd.http._message import HTTPMessage
 from webstd.http._serving import Connection, HeadTimeout
 from webstd.protocol.errors import RemoteProtocolError
+from webstd.protocol.events import NEED_DATA, Request
 from webstd.protocol.headers import Headers
 from webstd.protocol.limits import DEFAULT_LIMITS
+from webstd.protocol.parser import RequestParser
 from webstd.protocol.reader import BodyReader
 from webstd.socketserver import StreamRequestHandler
 
@@ -216,6 +218,9 @@ class BaseHTTPRequestHandler(StreamRequestHandler):
     # Parsing ------------------------------------------------------------------------------------
     def parse_request(self) -> bool:
         """Takes the parsed request head; answers and returns False if it was invalid."""
+        if "_request" not in self.__dict__:
+            # Driven the stdlib's way: raw_requestline and the header section are in self.rfile.
+            self._parse_from_rfile()
         request, error = self._request, self._error
         self.command = None
         self.request_version = self.default_request_version
@@ -242,6 +247,36 @@ class BaseHTTPRequestHandler(StreamRequestHandler):
         ):
             return self.handle_expect_100()
         return True
+
+    def _parse_from_rfile(self) -> None:
+        """Parses raw_requestline and the header lines of self.rfile with webstd.protocol."""
+        self._status = None
+        self._fields = []
+        self._headers_buffer = []
+        parser = RequestParser(DEFAULT_LIMITS)
+        parser.feed(bytes(getattr(self, "raw_requestline", b"")))
+        self._request = self._error = None
+        size = 0
+        while True:
+            try:
+                event = parser.next_event()
+            except RemoteProtocolError as error:
+                self._error = error
+                return
+            if type(event) is Request:
+                self._request = event
+                return
+            if event is not NEED_DATA or parser.eof:
+                return
+            line = self.rfile.readline(DEFAULT_LIMITS.max_header_bytes + 1)
+            size += len(line)
+            if not line or size > DEFAULT_LIMITS.max_header_bytes:
+                if line:
+                    parser.feed(b"x" * (DEFAULT_LIMITS.max_header_bytes + 1) + b"\r\n\r\n")
+                else:
+                    parser.feed_eof()
+                continue
+            parser.feed(line)
 
     def handle_expect_100(self) -> bool:
         """Sends "100 Continue" (RFC 9110 section 10.1.1); return False after sending an error."""
