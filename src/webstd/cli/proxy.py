@@ -11,6 +11,7 @@ import asyncio
 import signal
 import sys
 
+from webstd.cli._args import port_number
 from webstd.proxy import ProxyConfig, ProxyServer
 
 SUMMARY = "a forward HTTP proxy (absolute-form forwarding, CONNECT tunnels, Basic auth)"
@@ -45,7 +46,7 @@ def _seconds(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webstd proxy", description=SUMMARY)
-    parser.add_argument("--port", type=int, default=3128, help="port to listen on (default 3128)")
+    parser.add_argument("--port", type=port_number, default=3128, help="port to listen on (default 3128)")
     parser.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--auth", type=_credentials, metavar="USER:PASSWORD",

@@ -15,6 +15,7 @@ import socket
 import ssl
 import sys
 
+from webstd.cli._args import port_number
 from webstd.http._cgi_serve import serve_cgi
 from webstd.http._files import FileServerConfig, FileService
 from webstd.http._files_loop import StaticServer
@@ -42,7 +43,7 @@ def parse_credentials(text: str) -> bytes:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webstd serve", description=SUMMARY)
-    parser.add_argument("port", nargs="?", type=int, default=8000,
+    parser.add_argument("port", nargs="?", type=port_number, default=8000,
                         help="bind to this port (default: 8000)")
     parser.add_argument("-b", "--bind", metavar="ADDRESS",
                         help="bind to this address (default: all interfaces)")
