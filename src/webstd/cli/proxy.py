@@ -57,10 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow loopback, private, link-local and reserved destinations")
     parser.add_argument("--allow", action="append", default=[], metavar="HOST",
                         help="only serve this host name or pattern (*.example.com); repeatable")
-    parser.add_argument("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS")
-    parser.add_argument("--response-timeout", type=_seconds, default=60.0, metavar="SECONDS")
-    parser.add_argument("--tunnel-timeout", type=_seconds, default=300.0, metavar="SECONDS")
-    parser.add_argument("--client-timeout", type=_seconds, default=30.0, metavar="SECONDS")
+    parser.add_argument("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="time to connect to an upstream server (default 10)")
+    parser.add_argument("--response-timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                        help="time to wait for an upstream response head (default 60)")
+    parser.add_argument("--tunnel-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                        help="idle time after which a CONNECT tunnel is closed (default 300)")
+    parser.add_argument("--client-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                        help="idle time after which a client connection is closed (default 30)")
     parser.add_argument("--access-log", default="-", metavar="FILE",
                         help="access log file; - for stderr (default), none to disable")
     return parser
@@ -98,7 +102,15 @@ def main(argv: list[str]) -> int:
     elif options.access_log == "-":
         log = sys.stderr
     else:
-        log = open(options.access_log, "a", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        try:
+            log = open(options.access_log, "a", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        except OSError as error:
+            print(f"webstd proxy: cannot open access log {options.access_log}: {error.strerror}",
+                  file=sys.stderr)
+            return 2
+    if options.auth is None and options.bind not in ("127.0.0.1", "::1", "localhost"):
+        print(f"webstd proxy: warning: listening on {options.bind} without --auth: anyone who can"
+              " reach it can use this open proxy", file=sys.stderr)
     try:
         asyncio.run(_serve(config_from(options, log)))
     except OSError as error:
