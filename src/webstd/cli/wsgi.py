@@ -84,6 +84,13 @@ def main(argv: list[str]) -> int:
             certfile=options.certfile, keyfile=options.keyfile, access_logfile=options.access_logfile,
             access_logformat=options.access_logformat, reload=options.reload, backlog=options.backlog,
         )
+        if options.access_logfile not in (None, "-"):
+            # Checked here, before any worker is forked: a worker that cannot open it would die at
+            # start-up and be replaced for ever.
+            try:
+                open(options.access_logfile, "a").close()
+            except OSError as error:
+                raise ConfigError(f"--access-logfile {options.access_logfile!r}: {error.strerror}") from None
         binds = options.bind or ["127.0.0.1:8000"]
         make_config(binds, **config_options)
         check_reference(reference)
