@@ -60,4 +60,4 @@ bench: $(VENV)/.installed tools
 	$(VENV)/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(VENV313) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv312 $(VENV313) .pytest_cache .ruff_cache
