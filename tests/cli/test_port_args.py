@@ -14,3 +14,15 @@ def test_port_out_of_range_is_refused(argv):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "port" in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "0"], ["proxy", "0"]])
+def test_both_port_forms_are_accepted(argv):
+    process = subprocess.Popen([sys.executable, "-m", "webstd", *argv, "--bind", "127.0.0.1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "port" in line and "Traceback" not in line, line

@@ -46,7 +46,9 @@ def _seconds(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webstd proxy", description=SUMMARY)
-    parser.add_argument("--port", type=port_number, default=3128, help="port to listen on (default 3128)")
+    parser.add_argument("--port", type=port_number, help="port to listen on (default 3128)")
+    parser.add_argument("port_positional", nargs="?", type=port_number, metavar="PORT",
+                        help="the same as --port (as webstd serve takes it)")
     parser.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--auth", type=_credentials, metavar="USER:PASSWORD",
@@ -96,7 +98,11 @@ async def _serve(config: ProxyConfig) -> None:
 
 
 def main(argv: list[str]) -> int:
-    options = build_parser().parse_args(argv)
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if None not in (options.port, options.port_positional) and options.port != options.port_positional:
+        parser.error("the port is given twice, as PORT and --port")
+    options.port = next((p for p in (options.port, options.port_positional) if p is not None), 3128)
     if options.access_log == "none":
         log = None
     elif options.access_log == "-":

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webstd serve", description=SUMMARY)
     parser.add_argument("port", nargs="?", type=port_number, default=8000,
                         help="bind to this port (default: 8000)")
+    parser.add_argument("--port", dest="port_option", type=port_number, metavar="PORT",
+                        help="the same as the positional PORT (as webstd proxy takes it)")
     parser.add_argument("-b", "--bind", metavar="ADDRESS",
                         help="bind to this address (default: all interfaces)")
     parser.add_argument("-d", "--directory", default=os.getcwd(),
@@ -91,7 +93,10 @@ def bind_socket(address: str | None, port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.port_option is not None:
+        args.port = args.port_option
     if bool(args.tls_cert) != bool(args.tls_key) and not args.tls_cert:
         print("webstd serve: --tls-key needs --tls-cert", file=sys.stderr)
         return 2
