@@ -13,3 +13,10 @@ def test_unopenable_access_logfile_exits_2_before_forking(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "--access-logfile" in done.stderr and "x.log" in done.stderr
+
+
+def test_help_has_real_metavars():
+    out = subprocess.run([sys.executable, "-m", "webstd", "wsgi", "--help"], capture_output=True,
+                         text=True, timeout=30).stdout
+    for default in ("GRACEFUL_TIMEOUT", "KEEP_ALIVE", "WORKERS", "THREADS", "CERTFILE", "BACKLOG"):
+        assert default not in out
