@@ -2,17 +2,34 @@
 # Each sets up what it uses (virtual environments, Debian tools) first.
 
 PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
+PY312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13))
+# .venv (lint, make run, bench) is on 3.11, or on the oldest supported Python installed.
+BASE_PY := $(firstword $(PY311) $(PY312) $(PY313))
 VENV := .venv
 VENV313 := .venv313
 PYTEST_ARGS ?=
 
 .PHONY: test test311 test313 lint tools run bench clean
 
-test: lint test311 test313
+# pytest on every supported Python installed (at least one), then which ran and which were skipped.
+test: lint tools
+	@ran=; skipped=; fail=0; \
+	for spec in "3.11 $(PY311)" "3.12 $(PY312)" "3.13 $(PY313)"; do \
+	  set -- $$spec; v=$$1; py=$$2; \
+	  if [ -z "$$py" ]; then skipped="$$skipped $$v"; continue; fi; \
+	  if [ "$$py" = "$(BASE_PY)" ]; then venv=$(VENV); else venv=.venv$$(echo $$v | tr -d .); fi; \
+	  if [ ! $$venv/.installed -nt pyproject.toml ]; then \
+	    $$py -m venv $$venv && $$venv/bin/pip install -q -e '.[test]' && touch $$venv/.installed || exit 1; \
+	  fi; \
+	  echo "== pytest on Python $$v ($$venv)"; \
+	  $$venv/bin/python -m pytest $(PYTEST_ARGS) || fail=1; ran="$$ran $$v"; \
+	done; \
+	echo "make test: ran on Python$${ran}; skipped (not installed):$${skipped:- none}"; exit $$fail
 
 $(VENV)/.installed: pyproject.toml
-	$(PY311) -m venv $(VENV)
+	@[ -n "$(BASE_PY)" ] || { echo "make: no supported Python found (3.11, 3.12 or 3.13); install one, e.g. pyenv install 3.11" >&2; exit 1; }
+	$(BASE_PY) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	touch $@
@@ -43,4 +60,4 @@ bench: $(VENV)/.installed tools
 	$(VENV)/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(VENV313) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv312 $(VENV313) .pytest_cache .ruff_cache

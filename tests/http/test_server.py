@@ -202,6 +202,7 @@ def test_handler_exception_gives_500_and_server_goes_on(server_class, capsys):
     ["002", "003", "004", "006", "007", "014", "chunked_01", "chunked_09", "nonascii_01",
      "obs_fold_01", "rfc9112_smuggle_cl_te_chunked_01", "version_01", "prefix_01"],
 )
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"gunicorn's corpus not found at {CORPUS}")
 def test_corpus_rejects_answer_4xx_and_close(name):
     raw = (CORPUS / "invalid" / f"{name}.http").read_bytes()
     with running(HTTPServer, Echo) as server:

@@ -27,8 +27,16 @@ def usage() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
+    if not args:  # a command is required: usage on stderr, as argparse does for a missing argument
+        print(usage(), file=sys.stderr)
+        return 2
+    if args[0] in ("-h", "--help", "help"):
         print(usage())
+        return 0
+    if args[0] in ("-V", "--version"):
+        from webstd import __version__
+
+        print(f"webstd {__version__}")
         return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:

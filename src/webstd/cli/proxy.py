@@ -11,6 +11,7 @@ import asyncio
 import signal
 import sys
 
+from webstd.cli._args import port_number
 from webstd.proxy import ProxyConfig, ProxyServer
 
 SUMMARY = "a forward HTTP proxy (absolute-form forwarding, CONNECT tunnels, Basic auth)"
@@ -45,7 +46,9 @@ def _seconds(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webstd proxy", description=SUMMARY)
-    parser.add_argument("--port", type=int, default=3128, help="port to listen on (default 3128)")
+    parser.add_argument("--port", type=port_number, help="port to listen on (default 3128)")
+    parser.add_argument("port_positional", nargs="?", type=port_number, metavar="PORT",
+                        help="the same as --port (as webstd serve takes it)")
     parser.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--auth", type=_credentials, metavar="USER:PASSWORD",
@@ -56,10 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow loopback, private, link-local and reserved destinations")
     parser.add_argument("--allow", action="append", default=[], metavar="HOST",
                         help="only serve this host name or pattern (*.example.com); repeatable")
-    parser.add_argument("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS")
-    parser.add_argument("--response-timeout", type=_seconds, default=60.0, metavar="SECONDS")
-    parser.add_argument("--tunnel-timeout", type=_seconds, default=300.0, metavar="SECONDS")
-    parser.add_argument("--client-timeout", type=_seconds, default=30.0, metavar="SECONDS")
+    parser.add_argument("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="time to connect to an upstream server (default 10)")
+    parser.add_argument("--response-timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                        help="time to wait for an upstream response head (default 60)")
+    parser.add_argument("--tunnel-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                        help="idle time after which a CONNECT tunnel is closed (default 300)")
+    parser.add_argument("--client-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                        help="idle time after which a client connection is closed (default 30)")
     parser.add_argument("--access-log", default="-", metavar="FILE",
                         help="access log file; - for stderr (default), none to disable")
     return parser
@@ -91,13 +98,25 @@ async def _serve(config: ProxyConfig) -> None:
 
 
 def main(argv: list[str]) -> int:
-    options = build_parser().parse_args(argv)
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if None not in (options.port, options.port_positional) and options.port != options.port_positional:
+        parser.error("the port is given twice, as PORT and --port")
+    options.port = next((p for p in (options.port, options.port_positional) if p is not None), 3128)
     if options.access_log == "none":
         log = None
     elif options.access_log == "-":
         log = sys.stderr
     else:
-        log = open(options.access_log, "a", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        try:
+            log = open(options.access_log, "a", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        except OSError as error:
+            print(f"webstd proxy: cannot open access log {options.access_log}: {error.strerror}",
+                  file=sys.stderr)
+            return 2
+    if options.auth is None and options.bind not in ("127.0.0.1", "::1", "localhost"):
+        print(f"webstd proxy: warning: listening on {options.bind} without --auth: anyone who can"
+              " reach it can use this open proxy", file=sys.stderr)
     try:
         asyncio.run(_serve(config_from(options, log)))
     except OSError as error:

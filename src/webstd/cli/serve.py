@@ -15,6 +15,7 @@ import socket
 import ssl
 import sys
 
+from webstd.cli._args import port_number
 from webstd.http._cgi_serve import serve_cgi
 from webstd.http._files import FileServerConfig, FileService
 from webstd.http._files_loop import StaticServer
@@ -42,8 +43,10 @@ def parse_credentials(text: str) -> bytes:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webstd serve", description=SUMMARY)
-    parser.add_argument("port", nargs="?", type=int, default=8000,
+    parser.add_argument("port", nargs="?", type=port_number, default=8000,
                         help="bind to this port (default: 8000)")
+    parser.add_argument("--port", dest="port_option", type=port_number, metavar="PORT",
+                        help="the same as the positional PORT (as webstd proxy takes it)")
     parser.add_argument("-b", "--bind", metavar="ADDRESS",
                         help="bind to this address (default: all interfaces)")
     parser.add_argument("-d", "--directory", default=os.getcwd(),
@@ -93,7 +96,10 @@ def bind_socket(address: str | None, port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.port_option is not None:
+        args.port = args.port_option
     if bool(args.tls_cert) != bool(args.tls_key) and not args.tls_cert:
         print("webstd serve: --tls-key needs --tls-cert", file=sys.stderr)
         return 2

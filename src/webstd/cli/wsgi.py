@@ -40,25 +40,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("app", metavar="MODULE:APP", help="the application, or MODULE:FACTORY() to call")
     parser.add_argument("-b", "--bind", action="append", metavar="ADDRESS",
                         help="HOST:PORT, [IPv6]:PORT or unix:PATH (repeatable; default 127.0.0.1:8000)")
-    parser.add_argument("-w", "--workers", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--threads", type=int, default=8, help="application threads per worker (default 8)")
-    parser.add_argument("-t", "--timeout", type=float, default=30.0,
+    parser.add_argument("-w", "--workers", type=int, metavar="N", default=1, help="worker processes (default 1)")
+    parser.add_argument("--threads", type=int, metavar="N", default=8, help="application threads per worker (default 8)")
+    parser.add_argument("-t", "--timeout", type=float, metavar="SECONDS", default=30.0,
                         help="seconds a client gets to send a request head, then its body (default 30)")
-    parser.add_argument("--graceful-timeout", type=float, default=30.0,
+    parser.add_argument("--graceful-timeout", type=float, metavar="SECONDS", default=30.0,
                         help="seconds requests in flight get after SIGTERM or SIGHUP (default 30)")
-    parser.add_argument("--keep-alive", type=float, default=5.0,
+    parser.add_argument("--keep-alive", type=float, metavar="SECONDS", default=5.0,
                         help="seconds an idle connection stays open (default 5)")
     parser.add_argument("--max-body", type=_size, default=None, metavar="BYTES",
                         help="largest request body (k, m, g suffixes); 413 beyond it")
-    parser.add_argument("--certfile", help="TLS certificate chain (PEM)")
-    parser.add_argument("--keyfile", help="TLS private key (PEM)")
+    parser.add_argument("--certfile", metavar="FILE", help="TLS certificate chain (PEM)")
+    parser.add_argument("--keyfile", metavar="FILE", help="TLS private key (PEM)")
     parser.add_argument("--forwarded-allow-ips", default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
                         metavar="LIST", help="proxies (addresses, CIDR ranges or *) whose X-Forwarded-* "
                         "and Forwarded fields are trusted (default 127.0.0.1,::1)")
     parser.add_argument("--access-logfile", metavar="FILE", help="access log: a path, or - for stderr")
     parser.add_argument("--access-logformat", default=COMMON_LOG_FORMAT, metavar="FORMAT",
                         help="access log line, with gunicorn's %%(h)s atoms (default: Common Log Format)")
-    parser.add_argument("--backlog", type=int, default=2048, help="listen queue length (default 2048)")
+    parser.add_argument("--backlog", type=int, metavar="N", default=2048, help="listen queue length (default 2048)")
     parser.add_argument("--reload", action="store_true", help="restart workers when a loaded .py file changes")
     parser.add_argument("--chdir", metavar="DIR", help="change to DIR before loading the application")
     return parser
@@ -84,6 +84,13 @@ def main(argv: list[str]) -> int:
             certfile=options.certfile, keyfile=options.keyfile, access_logfile=options.access_logfile,
             access_logformat=options.access_logformat, reload=options.reload, backlog=options.backlog,
         )
+        if options.access_logfile not in (None, "-"):
+            # Checked here, before any worker is forked: a worker that cannot open it would die at
+            # start-up and be replaced for ever.
+            try:
+                open(options.access_logfile, "a").close()
+            except OSError as error:
+                raise ConfigError(f"--access-logfile {options.access_logfile!r}: {error.strerror}") from None
         binds = options.bind or ["127.0.0.1:8000"]
         make_config(binds, **config_options)
         check_reference(reference)
