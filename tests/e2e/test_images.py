@@ -3,6 +3,7 @@
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -251,3 +252,64 @@ def test_ctrl_c_stops_at_once_and_keeps_the_part(loop, tmp_path):
     assert "Traceback" not in err
     assert part.read_bytes() == half
     assert not (tmp_path / "stall.png").exists()
+
+
+def run_images(*arguments: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "webstd", "images", *arguments],
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, PYTHONPATH=str(SRC)))
+
+
+def serve(routes: dict[str, bytes]):
+    """A ScriptedServer answering each path in ``routes`` with its whole response."""
+
+    def script(peer):
+        while (request := peer.read_request()) is not None:
+            peer.send(routes.get(request.target, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+
+    return ScriptedServer(script)
+
+
+def answer(status: str, content_type: str = "", body: bytes = b"") -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n"
+    if content_type:
+        head += f"Content-Type: {content_type}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_images_on_a_host_that_refuses_fail(tmp_path):
+    # robots.txt cannot be fetched because nothing listens: the images fail (exit 1), with why.
+    dead = f"http://127.0.0.1:{closed_port()}"
+    page = f'<img src="{dead}/a.png"><img src="{dead}/b.png">'.encode()
+    with serve({"/": answer("200 OK", "text/html", page)}) as server:
+        result = run_images(f"http://127.0.0.1:{server.port}/", "--download", str(tmp_path),
+                            "--retries", "0")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "downloaded 0, skipped 0, failed 2"
+    for name in ("a.png", "b.png"):
+        assert any(line.startswith(f"failed {dead}/{name}: robots.txt unavailable: "
+                                   "ConnectionRefusedError") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("robots", "status", "summary"), [
+    (answer("404 Not Found"), 0, "downloaded 1, skipped 0, failed 0"),
+    (answer("503 Service Unavailable"), 0, "downloaded 0, skipped 1, failed 0"),
+])
+def test_robots_4xx_allows_and_5xx_disallows(robots, status, summary, tmp_path):
+    routes = {"/": answer("200 OK", "text/html", b'<img src="/a.png">'), "/robots.txt": robots,
+              "/a.png": answer("200 OK", "image/png", b"\x89PNG....")}
+    with serve(routes) as server:
+        result = run_images(f"http://127.0.0.1:{server.port}/", "--download", str(tmp_path),
+                            "--retries", "0")
+    assert result.returncode == status, result.stderr
+    assert result.stdout.splitlines()[0] == summary
+    if "skipped 1" in summary:
+        assert "disallowed by robots.txt (robots.txt unavailable: HTTP 503" in result.stdout
