@@ -313,3 +313,18 @@ def test_robots_4xx_allows_and_5xx_disallows(robots, status, summary, tmp_path):
     assert result.stdout.splitlines()[0] == summary
     if "skipped 1" in summary:
         assert "disallowed by robots.txt (robots.txt unavailable: HTTP 503" in result.stdout
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("image/png", b"\x89PNG...."), ("text/plain; charset=utf-8", b'<img src="a.png">')])
+@pytest.mark.parametrize("download", [False, True])
+def test_a_url_that_is_not_html_is_an_error(content_type, body, download, tmp_path):
+    routes = {"/x": answer("200 OK", content_type, body)}
+    with serve(routes) as server:
+        url = f"http://127.0.0.1:{server.port}/x"
+        result = run_images(url, *(["--download", str(tmp_path)] if download else []))
+    media_type = content_type.split(";")[0]
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == f"webstd images: error: {url} is {media_type}, not an HTML page\n"
+    assert list(tmp_path.iterdir()) == []
