@@ -328,3 +328,47 @@ def test_a_url_that_is_not_html_is_an_error(content_type, body, download, tmp_pa
     assert result.stdout == ""
     assert result.stderr == f"webstd images: error: {url} is {media_type}, not an HTML page\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def run_on_a_terminal(arguments: list[str], columns: int) -> tuple[int, str, str]:
+    """Runs ``webstd images`` with stderr on a pty ``columns`` wide: (status, stdout, the bytes
+    the terminal received, decoded)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    environment = dict(os.environ, PYTHONPATH=str(SRC))
+    environment.pop("COLUMNS", None)
+    process = subprocess.Popen([sys.executable, "-m", "webstd", "images", *arguments],
+                               stdout=subprocess.PIPE, stderr=slave, env=environment)
+    os.close(slave)
+    received = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: every copy of the slave is closed
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(master)
+    out = process.stdout.read().decode()
+    process.stdout.close()
+    return process.wait(timeout=60), out, received.decode()
+
+
+def test_progress_fits_a_40_column_terminal(site, tmp_path):
+    status, out, terminal = run_on_a_terminal(
+        [site.url + "/", "--css", "--download", str(tmp_path), "--timeout", "0.5",
+         "--max-size", "1M", "--ignore-robots"], 40)
+    assert status == 1 and out.startswith("downloaded "), terminal
+    # What the terminal shows: each \r returns to column 0, \x1b[K clears the rest of the line.
+    drawn = [piece.replace("\x1b[K", "") for line in terminal.split("\n")
+             for piece in line.split("\r")]
+    drawn = [piece for piece in drawn if piece]
+    assert len(drawn) >= 2 and any("files" in piece for piece in drawn)
+    assert max(len(piece) for piece in drawn) < 40, drawn
+    assert terminal.count("\n") <= 2  # the pty turns the final "\n" into "\r\n": one line, no wraps
