@@ -196,6 +196,20 @@ def test_progress_bar_and_plain_lines():
     assert plain.getvalue() == "failed http://h/a: HTTP 404 Not Found\n"
 
 
+@pytest.mark.parametrize("columns", [1, 10, 20, 30, 40, 41, 80, 200])
+def test_progress_line_fits_the_width(columns):
+    progress = Progress(26, io.StringIO(), bar=True)
+    progress.files_done, progress.failed, progress.bytes_received = 23, 4, 1234567
+    line = progress.line(columns)
+    assert len(line) <= max(columns - 1, 1)
+    if columns >= 80:
+        assert line == "[#####################...] 23/26 files, 1.2 MiB, 4 failed"
+    elif columns == 40:
+        assert line == "[#####.] 23/26 files, 1.2 MiB, 4 failed"
+    elif columns == 30:
+        assert line == "23/26 files, 1.2 MiB, 4 failed"[:29]
+
+
 @pytest.mark.parametrize("argv", [
     [], ["ftp://h/"], ["http://h/", "--jobs", "0"], ["http://h/", "--max-size", "lots"],
     ["http://h/", "--timeout", "0"], ["http://h/", "--retries", "-1"], ["http://h/", "--bogus"],

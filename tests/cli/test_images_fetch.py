@@ -16,6 +16,7 @@ from webstd._images.client import Response
 from webstd._images.fetch import (
     Disallowed,
     Fetcher,
+    FetchError,
     FetchOptions,
     FinalError,
     TransientError,
@@ -262,12 +263,25 @@ def test_a_5xx_robots_disallows_everything(answer):
     assert len(server.requests) == 1
 
 
-def test_an_unreachable_robots_disallows_everything():
+def test_an_unreachable_robots_fails_the_images():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    verdicts = with_fetcher(lambda fetcher: robots_verdicts(fetcher, f"http://127.0.0.1:{port}", ["/a"]))
-    assert verdicts != ["allowed"] and "robots.txt" in verdicts[0]
+
+    async def body(fetcher):
+        errors = []
+        for _ in range(2):
+            try:
+                await fetcher.check_robots(f"http://127.0.0.1:{port}/a")
+            except Disallowed:
+                errors.append("disallowed")
+            except FetchError as error:
+                errors.append(error.reason)
+        return errors
+
+    errors = with_fetcher(body)
+    assert len(errors) == 2 and errors[0] == errors[1]
+    assert errors[0].startswith("robots.txt unavailable: ConnectionRefusedError")
 
 
 def test_robots_is_kept_per_origin():

@@ -3,6 +3,7 @@
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -251,3 +252,123 @@ def test_ctrl_c_stops_at_once_and_keeps_the_part(loop, tmp_path):
     assert "Traceback" not in err
     assert part.read_bytes() == half
     assert not (tmp_path / "stall.png").exists()
+
+
+def run_images(*arguments: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "webstd", "images", *arguments],
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, PYTHONPATH=str(SRC)))
+
+
+def serve(routes: dict[str, bytes]):
+    """A ScriptedServer answering each path in ``routes`` with its whole response."""
+
+    def script(peer):
+        while (request := peer.read_request()) is not None:
+            peer.send(routes.get(request.target, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+
+    return ScriptedServer(script)
+
+
+def answer(status: str, content_type: str = "", body: bytes = b"") -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n"
+    if content_type:
+        head += f"Content-Type: {content_type}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_images_on_a_host_that_refuses_fail(tmp_path):
+    # robots.txt cannot be fetched because nothing listens: the images fail (exit 1), with why.
+    dead = f"http://127.0.0.1:{closed_port()}"
+    page = f'<img src="{dead}/a.png"><img src="{dead}/b.png">'.encode()
+    with serve({"/": answer("200 OK", "text/html", page)}) as server:
+        result = run_images(f"http://127.0.0.1:{server.port}/", "--download", str(tmp_path),
+                            "--retries", "0")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "downloaded 0, skipped 0, failed 2"
+    for name in ("a.png", "b.png"):
+        assert any(line.startswith(f"failed {dead}/{name}: robots.txt unavailable: "
+                                   "ConnectionRefusedError") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("robots", "status", "summary"), [
+    (answer("404 Not Found"), 0, "downloaded 1, skipped 0, failed 0"),
+    (answer("503 Service Unavailable"), 0, "downloaded 0, skipped 1, failed 0"),
+])
+def test_robots_4xx_allows_and_5xx_disallows(robots, status, summary, tmp_path):
+    routes = {"/": answer("200 OK", "text/html", b'<img src="/a.png">'), "/robots.txt": robots,
+              "/a.png": answer("200 OK", "image/png", b"\x89PNG....")}
+    with serve(routes) as server:
+        result = run_images(f"http://127.0.0.1:{server.port}/", "--download", str(tmp_path),
+                            "--retries", "0")
+    assert result.returncode == status, result.stderr
+    assert result.stdout.splitlines()[0] == summary
+    if "skipped 1" in summary:
+        assert "disallowed by robots.txt (robots.txt unavailable: HTTP 503" in result.stdout
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("image/png", b"\x89PNG...."), ("text/plain; charset=utf-8", b'<img src="a.png">')])
+@pytest.mark.parametrize("download", [False, True])
+def test_a_url_that_is_not_html_is_an_error(content_type, body, download, tmp_path):
+    routes = {"/x": answer("200 OK", content_type, body)}
+    with serve(routes) as server:
+        url = f"http://127.0.0.1:{server.port}/x"
+        result = run_images(url, *(["--download", str(tmp_path)] if download else []))
+    media_type = content_type.split(";")[0]
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == f"webstd images: error: {url} is {media_type}, not an HTML page\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def run_on_a_terminal(arguments: list[str], columns: int) -> tuple[int, str, str]:
+    """Runs ``webstd images`` with stderr on a pty ``columns`` wide: (status, stdout, the bytes
+    the terminal received, decoded)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    environment = dict(os.environ, PYTHONPATH=str(SRC))
+    environment.pop("COLUMNS", None)
+    process = subprocess.Popen([sys.executable, "-m", "webstd", "images", *arguments],
+                               stdout=subprocess.PIPE, stderr=slave, env=environment)
+    os.close(slave)
+    received = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: every copy of the slave is closed
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(master)
+    out = process.stdout.read().decode()
+    process.stdout.close()
+    return process.wait(timeout=60), out, received.decode()
+
+
+def test_progress_fits_a_40_column_terminal(site, tmp_path):
+    status, out, terminal = run_on_a_terminal(
+        [site.url + "/", "--css", "--download", str(tmp_path), "--timeout", "0.5",
+         "--max-size", "1M", "--ignore-robots"], 40)
+    assert status == 1 and out.startswith("downloaded "), terminal
+    # What the terminal shows: each \r returns to column 0, \x1b[K clears the rest of the line.
+    drawn = [piece.replace("\x1b[K", "") for line in terminal.split("\n")
+             for piece in line.split("\r")]
+    drawn = [piece for piece in drawn if piece]
+    assert len(drawn) >= 2 and any("files" in piece for piece in drawn)
+    assert max(len(piece) for piece in drawn) < 40, drawn
+    assert terminal.count("\n") <= 2  # the pty turns the final "\n" into "\r\n": one line, no wraps

@@ -5,8 +5,9 @@ webstd.protocol parsing); this module follows redirects (at most 10, as urllib d
 statuses into exceptions, and adds what a crawler owes the sites it visits: a ``--delay`` between
 two requests to the same host (requests to one host are spaced, other hosts are not held up) and
 robots.txt, fetched once per host and consulted before every image (RFC 9309 section 2.3.1: a 4xx
-answer allows everything; a 5xx answer or an unreachable host disallows everything). It also sorts
-failures into the ones worth retrying and the ones that are final.
+answer allows everything; a 5xx or 429 answer disallows everything; a host that cannot be reached
+at all, refused or timed out, fails the images from it, since none of them could be fetched
+either). It also sorts failures into the ones worth retrying and the ones that are final.
 
 A URL that the ``*_proxy`` environment variables send through a proxy is fetched with
 webstd.urllib.request instead, on a worker thread (it knows proxies, CONNECT and proxy
@@ -118,6 +119,8 @@ class _HostState:
         self.last_request = -float("inf")
         self.policy: robots.RobotsPolicy | None = None
         self.policy_reason = ""
+        # Set when robots.txt could not be fetched at all (no answer): every image fails with it.
+        self.robots_error: FetchError | None = None
 
 
 class _Server:
@@ -301,15 +304,19 @@ class Fetcher:
         if state.policy is None:
             async with state.robots_lock:
                 if state.policy is None:
-                    state.policy, state.policy_reason = await self._load_robots(
+                    state.policy, state.policy_reason, state.robots_error = await self._load_robots(
                         f"{parts.scheme}://{parts.netloc}/robots.txt")
+        if state.robots_error is not None:
+            raise FetchError(state.robots_error.reason)
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
         if not state.policy.allowed(target):
             raise Disallowed("disallowed by robots.txt" + state.policy_reason)
 
-    async def _load_robots(self, robots_url: str) -> tuple[robots.RobotsPolicy, str]:
+    async def _load_robots(self, robots_url: str
+                           ) -> tuple[robots.RobotsPolicy, str, FetchError | None]:
+        """(policy, the reason a disallow gives, the error every image fails with instead)."""
         try:
             response = await self.open(robots_url)
             try:
@@ -317,7 +324,9 @@ class Fetcher:
             except Exception as error:
                 raise classify(error) from error
         except FinalError:
-            return robots.ALLOW_ALL, ""
+            return robots.ALLOW_ALL, "", None
         except TransientError as error:
-            return robots.DISALLOW_ALL, f" (robots.txt unavailable: {error.reason})"
-        return robots.parse(body, self.options.user_agent), ""
+            if error.status is None:  # no answer: refused, reset, timed out
+                return robots.DISALLOW_ALL, "", FetchError(f"robots.txt unavailable: {error.reason}")
+            return robots.DISALLOW_ALL, f" (robots.txt unavailable: {error.reason})", None
+        return robots.parse(body, self.options.user_agent), "", None

@@ -3,8 +3,8 @@
 It owns the command line: options, fetching and decoding the page, printing the list or running
 the downloads (``--jobs`` at once on one event loop, see webstd._images.client) and printing the
 summary. Extraction, naming, robots.txt, fetching and downloading live in webstd._images. Exit
-status: 0 when everything went well, 1 when an image failed, 2 for bad arguments or a page that
-cannot be fetched (one line on stderr, never a traceback).
+status: 0 when everything went well, 1 when an image failed, 2 for bad arguments, a page that
+cannot be fetched or a URL that is not an HTML page (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -107,9 +107,21 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop  # type: ignore[no-any-return]
 
 
+# What a page may be; a response without a Content-Type is taken for HTML, as browsers sniff it.
+HTML_TYPES = frozenset(("text/html", "application/xhtml+xml", ""))
+
+
+class NotAPage(Exception):
+    """The URL answered with something other than HTML (an image, text/plain ...)."""
+
+
 async def fetch_page(fetcher: Fetcher, url: str, css: bool) -> list[str]:
-    """The image URLs of the page at ``url``; raises FetchError."""
+    """The image URLs of the page at ``url``; raises FetchError, or NotAPage."""
     response = await fetcher.open(url)
+    media_type = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if media_type not in HTML_TYPES:
+        response.close()
+        raise NotAPage(f"{media_type}, not an HTML page")
     try:
         body = await response.read(MAX_PAGE_BYTES + 1)
     except Exception as error:
@@ -179,6 +191,8 @@ async def _run(args: argparse.Namespace, page_url: str) -> int:
             urls = await fetch_page(fetcher, page_url, args.css)
         except FetchError as error:
             return _fail(f"cannot fetch {args.url}: {error.reason}")
+        except NotAPage as error:
+            return _fail(f"{args.url} is {error}")
         if args.download is None:
             if urls:
                 sys.stdout.write("\n".join(urls) + "\n")
