@@ -21,7 +21,12 @@ def test_status_members_match_stdlib():
     ours = [(s.name, s.value, s.phrase) for s in HTTPStatus]
     theirs = [(s.name, s.value, s.phrase) for s in http.HTTPStatus]
     assert ours == theirs
-    assert list(HTTPStatus.__members__) == list(http.HTTPStatus.__members__)
+    aliases_of_313 = {"CONTENT_TOO_LARGE", "URI_TOO_LONG", "RANGE_NOT_SATISFIABLE",
+                      "UNPROCESSABLE_CONTENT"}
+    ours_by_name = [name for name in HTTPStatus.__members__ if name not in aliases_of_313]
+    assert ours_by_name == list(http.HTTPStatus.__members__)
+    for name in aliases_of_313:
+        assert HTTPStatus[name].name in http.HTTPStatus.__members__
 
 
 @stdlib311

@@ -119,6 +119,12 @@ class HTTPStatus(enum.IntEnum):
         "Unprocessable Entity",
         "Well-formed content whose instructions cannot be carried out",
     )
+    # Python 3.13's names for four of these (RFC 9110's own names), kept as aliases so that code
+    # written for 3.13 runs; the members and phrases stay those of 3.11.
+    CONTENT_TOO_LARGE = REQUEST_ENTITY_TOO_LARGE
+    URI_TOO_LONG = REQUEST_URI_TOO_LONG
+    RANGE_NOT_SATISFIABLE = REQUESTED_RANGE_NOT_SATISFIABLE
+    UNPROCESSABLE_CONTENT = UNPROCESSABLE_ENTITY
     LOCKED = 423, "Locked", "The resource is locked"
     FAILED_DEPENDENCY = 424, "Failed Dependency", "An action this one depended on failed"
     TOO_EARLY = 425, "Too Early", "The server will not risk processing a replayable request"
