@@ -13,12 +13,8 @@ Each case is sent whole, and the small ones also in 7-byte pieces, for increment
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import asdict
@@ -41,9 +37,9 @@ from support.corpora import (
     send,
     webstd_cases,
 )
+from support.servers import spawn_webstd, stop_process
 from webstd.http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROOT = Path(__file__).resolve().parents[2]
 CASES = webstd_cases() + gunicorn_cases()
 # Seconds a server gets to answer or close; a hang fails the case.
 TIMEOUT = 3.0
@@ -129,38 +125,6 @@ def stop_echo(server) -> None:
     server.server_close()
 
 
-def spawn(args, cwd, pattern, env=None, log=None):
-    """Starts ``python -m webstd ARGS``; returns the process and the port its start-up line names.
-
-    The start-up line is read from stderr, or from stdout when stderr goes to the file ``log``.
-    """
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webstd", *args], cwd=cwd, text=True,
-        stdout=subprocess.PIPE if log is not None else subprocess.DEVNULL,
-        stderr=log if log is not None else subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})},
-    )  # fmt: skip
-    stream = process.stdout if log is not None else process.stderr
-    line = stream.readline()
-    match = re.search(pattern, line)
-    if match is None:
-        process.kill()
-        process.wait()
-        pytest.fail(f"webstd {args[0]} did not start: {line!r}")
-    # Keep reading what it says, so a full pipe never blocks it.
-    threading.Thread(target=stream.read, daemon=True).start()
-    return process, int(match[1])
-
-
-def stop(process) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 # Targets -----------------------------------------------------------------------------------------
 class Target:
     """A server under test: where to send a case, and what its application saw."""
@@ -242,7 +206,7 @@ class ServeTarget(Target):
             (self.directory / name).mkdir()
         self.log = directory / "access.log"
         with open(self.log, "w") as log:  # its access log goes to stderr
-            self.process, self.port = spawn(
+            self.process, self.port = spawn_webstd(
                 ["serve", "0", "--bind", "127.0.0.1", "--directory", str(self.directory),
                  "--upload", "--overwrite"], directory, r"port (\d+)", log=log,
             )  # fmt: skip
@@ -273,7 +237,7 @@ class ServeTarget(Target):
         assert status not in (400, 431, 505), (status, body[:200])
 
     def close(self) -> None:
-        stop(self.process)
+        stop_process(self.process, timeout=10)
 
 
 class WSGITarget(Target):
@@ -284,7 +248,7 @@ class WSGITarget(Target):
         (directory / "corpus_echo.py").write_text(WSGI_APP)
         self.records = directory / "records.jsonl"
         self.records.write_text("")
-        self.process, self.port = spawn(
+        self.process, self.port = spawn_webstd(
             ["wsgi", "corpus_echo:app", "--bind", "127.0.0.1:0", "--timeout", "5"], directory,
             r"Listening at: http://127\.0\.0\.1:(\d+)", env={"CORPUS_RECORDS": str(self.records)},
         )  # fmt: skip
@@ -294,7 +258,7 @@ class WSGITarget(Target):
         return [Seen(**json.loads(line)) for line in lines if line.endswith("}")]
 
     def close(self) -> None:
-        stop(self.process)
+        stop_process(self.process, timeout=10)
 
 
 class ProxyTarget(Target):
@@ -305,7 +269,7 @@ class ProxyTarget(Target):
 
     def __init__(self, directory: Path) -> None:
         self.origin = start_echo()
-        self.process, self.port = spawn(
+        self.process, self.port = spawn_webstd(
             ["proxy", "--port", "0", "--allow-private", "--access-log", "none",
              "--client-timeout", "5"], directory, r"listening on \S+ port (\d+)",
         )  # fmt: skip
@@ -323,7 +287,7 @@ class ProxyTarget(Target):
         return list(self.origin.seen)
 
     def close(self) -> None:
-        stop(self.process)
+        stop_process(self.process, timeout=10)
         stop_echo(self.origin)
 
 

@@ -3,47 +3,13 @@ or non-ASCII bytes (400); the stdlib-named HTTPServer keeps the stdlib's lenienc
 
 from __future__ import annotations
 
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
+from support.servers import spawn_webstd, stop_process
 from webstd.http.server import BaseHTTPRequestHandler, HTTPServer
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def spawn(args, cwd, pattern, log=None):
-    """Starts ``python -m webstd ARGS``; the port is read from its start-up line."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webstd", *args], cwd=cwd, text=True,
-        stdout=subprocess.PIPE if log is not None else subprocess.DEVNULL,
-        stderr=log if log is not None else subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )  # fmt: skip
-    stream = process.stdout if log is not None else process.stderr
-    match = re.search(pattern, stream.readline())
-    if match is None:
-        process.kill()
-        process.wait()
-        pytest.fail(f"webstd {args[0]} did not start")
-    threading.Thread(target=stream.read, daemon=True).start()
-    return process, int(match[1])
-
-
-def stop(process) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
 
 BAD = [
     b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
@@ -75,12 +41,12 @@ def serve_port(tmp_path_factory):
     directory = tmp_path_factory.mktemp("strict")
     (directory / "site").mkdir()
     with open(directory / "log", "w") as log:
-        process, port = spawn(
+        process, port = spawn_webstd(
             ["serve", "0", "--bind", "127.0.0.1", "--directory", str(directory / "site")],
             directory, r"port (\d+)", log=log,
         )  # fmt: skip
     yield port
-    stop(process)
+    stop_process(process, timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +57,12 @@ def wsgi_port(tmp_path_factory):
         "    start_response('200 OK', [('Content-Length', '2')])\n"
         "    return [b'ok']\n"
     )
-    process, port = spawn(
+    process, port = spawn_webstd(
         ["wsgi", "strict_app:app", "--bind", "127.0.0.1:0", "--timeout", "5"], directory,
         r"Listening at: http://127\.0\.0\.1:(\d+)",
     )  # fmt: skip
     yield port
-    stop(process)
+    stop_process(process, timeout=10)
 
 
 @pytest.mark.parametrize("data", BAD)

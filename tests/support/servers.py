@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
@@ -76,3 +84,26 @@ def exchange(server: Any, raw: bytes) -> bytes:
         sock.sendall(raw)
         sock.shutdown(socket.SHUT_WR)
         return read_until_close(sock)
+
+
+def spawn_webstd(args: list[str], cwd: Any, pattern: str, env: dict | None = None, log: Any = None) -> tuple[subprocess.Popen, int]:
+    """Starts ``python -m webstd ARGS``; returns the process and the port its start-up line names.
+
+    The start-up line is read from stderr, or from stdout when stderr goes to the file ``log``.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd", *args], cwd=cwd, text=True,
+        stdout=subprocess.PIPE if log is not None else subprocess.DEVNULL,
+        stderr=log if log is not None else subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})},
+    )  # fmt: skip
+    stream = process.stdout if log is not None else process.stderr
+    line = stream.readline()
+    match = re.search(pattern, line)
+    if match is None:
+        process.kill()
+        process.wait()
+        pytest.fail(f"webstd {args[0]} did not start: {line!r}")
+    # Keep reading what it says, so a full pipe never blocks it.
+    threading.Thread(target=stream.read, daemon=True).start()
+    return process, int(match[1])
