@@ -244,9 +244,9 @@ def test_pathname_conversions_match_stdlib(path):
     assert request.url2pathname(path) == urllib.request.url2pathname(path)
 
 
-def test_ftp_is_refused_clearly():
-    with pytest.raises(error.URLError, match="ftp: URLs are not supported"):
-        request.urlopen("ftp://127.0.0.1/x")
+def test_default_opener_has_an_ftp_handler():
+    opener = request.build_opener()
+    assert any(isinstance(handler, request.FTPHandler) for handler in opener.handlers)
 
 
 # --- HTTP, against the stdlib -------------------------------------------------------------------
