@@ -50,6 +50,8 @@ from webstd.urllib._request_legacy import (
 )
 from webstd.urllib._request_local import DataHandler, FileHandler, pathname2url, url2pathname
 from webstd.urllib._request_proxy import (
+    _proxy_bypass_macosx_sysconf,  # noqa: F401 - private in 3.11 too; its tests import it
+    _proxy_bypass_winreg_override,  # noqa: F401 - 3.13's, imported by 3.13's tests
     getproxies,
     getproxies_environment,
     proxy_bypass,
