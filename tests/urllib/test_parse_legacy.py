@@ -194,6 +194,7 @@ def test_splitnport_defport(args, kwargs):
 )
 def test_keyword_arguments(name, keyword):
     same(name, **{keyword: "u:p@h:1/p;a=b?q#t"})
+    same("_" + name, **{keyword: "u:p@h:1/p;a=b?q#t"})
 
 
 @stdlib311
@@ -220,3 +221,32 @@ def test_hypothesis(text, name):
 @given(text=urlish, defport=st.sampled_from([-1, None, 0, 443, "x"]))
 def test_hypothesis_splitnport(text, defport):
     same("splitnport", text, defport)
+
+
+# The silent twins (_splittype ...): other stdlib modules call them (mimetypes, xmlrpc.client), so
+# they must be there, warn nothing and give what 3.11's give.
+PRIVATE = ["_" + name for name in ONE_ARGUMENT]
+
+
+@pytest.mark.parametrize("name", PRIVATE)
+def test_private_twins_do_not_warn(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(webstd, name)("h:1")
+
+
+@stdlib311
+@pytest.mark.parametrize("name", PRIVATE)
+@pytest.mark.parametrize("text", HAND_PICKED, ids=repr)
+def test_private_twins_hand_picked(name, text):
+    same(name, text)
+
+
+@stdlib311
+@settings(max_examples=200, deadline=None)
+@given(text=urlish, name=st.sampled_from(PRIVATE), defport=st.sampled_from([-1, None, 443]))
+def test_private_twins_hypothesis(text, name, defport):
+    if name == "_splitnport":
+        same(name, text, defport)
+    else:
+        same(name, text)

@@ -244,9 +244,9 @@ def test_pathname_conversions_match_stdlib(path):
     assert request.url2pathname(path) == urllib.request.url2pathname(path)
 
 
-def test_ftp_is_refused_clearly():
-    with pytest.raises(error.URLError, match="ftp: URLs are not supported"):
-        request.urlopen("ftp://127.0.0.1/x")
+def test_default_opener_has_an_ftp_handler():
+    opener = request.build_opener()
+    assert any(isinstance(handler, request.FTPHandler) for handler in opener.handlers)
 
 
 # --- HTTP, against the stdlib -------------------------------------------------------------------
@@ -435,3 +435,42 @@ def test_urlretrieve_short_body(server, tmp_path):
         request.urlretrieve(server.url + "/short", str(tmp_path / "short"))
     assert isinstance(caught.value, error.ContentTooShortError)
     assert caught.value.content[0] == str(tmp_path / "short")
+
+
+@stdlib311
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"exclude_simple": False, "exceptions": ["foo.bar", "*.bar.com", "127.0.0.1", "10.1",
+                                                 "10.0/16", "", "10.0.0.0/40"]},
+        {"exclude_simple": True, "exceptions": []},
+        {"exclude_simple": False, "exceptions": ["172.19.10.0/24", "127/8"]},
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    "host", ["foo.bar", "www.bar.com", "127.0.0.1", "10.10.0.1", "10.0.0.1", "abc.foo.bar",
+             "bar.com", "127.0.0.2", "10.11.0.1", "notinbypass", "172.19.10.5", "10.0.1.5",
+             "127.0.0.1:80", "test"],
+)  # fmt: skip
+def test_macos_proxy_bypass_logic_like_the_stdlib(settings, host):
+    from webstd.urllib.request import _proxy_bypass_macosx_sysconf
+
+    expected = urllib.request._proxy_bypass_macosx_sysconf(host, settings)
+    assert _proxy_bypass_macosx_sysconf(host, settings) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "override", "expected"),
+    [("www.example.com", "www.example.com;*.example.net; 192.168.0.1", True),
+     ("www.example.net:80", "www.example.com;*.example.net; 192.168.0.1", True),
+     ("192.168.0.1", "www.example.com;*.example.net; 192.168.0.1", True),
+     ("example.net", "www.example.com;*.example.net; 192.168.0.1", False),
+     ("192.168.0.2", "www.example.com;*.example.net; 192.168.0.1", False),
+     ("intranet", "example.com; <local>", True),
+     ("intranet:8080", "example.com; <local>", True),
+     ("example.org", "example.com; <local>", False)],
+)  # fmt: skip
+def test_windows_proxy_override_logic(host, override, expected):
+    from webstd.urllib.request import _proxy_bypass_winreg_override
+
+    assert _proxy_bypass_winreg_override(host, override) is expected

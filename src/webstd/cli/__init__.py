@@ -11,7 +11,9 @@ import importlib
 import sys
 
 # name -> module under webstd.cli; listed in the order `webstd` prints them.
-COMMANDS: dict[str, str] = {"serve": "serve", "wsgi": "wsgi", "proxy": "proxy", "images": "images"}
+COMMANDS: dict[str, str] = {
+    "serve": "serve", "wsgi": "wsgi", "proxy": "proxy", "images": "images", "run": "run",
+}  # fmt: skip
 
 
 def usage() -> str:

@@ -1,5 +1,9 @@
 """The deprecated splitting helpers of urllib.parse (``splittype`` ... ``splitvalue``, ``to_bytes``).
 
+Each has a private twin (``_splittype`` ... ``_splitvalue``, ``_to_bytes``) that does the same
+without the warning, as in 3.11: other stdlib modules call those (mimetypes ``_splittype``,
+xmlrpc.client ``_splituser``), and they must keep working when webstd stands in for urllib.
+
 Python 3.8 deprecated them and 3.11 still has them outside ``__all__``; they exist here only so that
 legacy code keeps running after its imports change.  Each one warns with the DeprecationWarning
 3.11 gives (same text, pointing at the caller) and then returns what 3.11 returns.  They are the
@@ -27,6 +31,32 @@ from webstd.urllib._request_urls import (
 _DECIMAL_PORT = re.compile(r"[0-9]+")
 
 
+
+# The private twins that are urllib.request's splits, under 3.11's parameter names.
+def _splittype(url: str) -> tuple[str | None, str]:
+    return split_type(url)
+
+
+def _splithost(url: str) -> tuple[str | None, str]:
+    return split_host(url)
+
+
+def _splituser(host: str) -> tuple[str | None, str]:
+    return split_user(host)
+
+
+def _splitpasswd(user: str) -> tuple[str, str | None]:
+    return split_password(user)
+
+
+def _splitport(host: str) -> tuple[str, str | None]:
+    return split_port(host)
+
+
+def _splittag(url: str) -> tuple[str, str | None]:
+    return split_tag(url)
+
+
 def _warn_deprecated(name: str, replacement: str | None) -> None:
     message = f"urllib.parse.{name}() is deprecated as of 3.8"
     if replacement is not None:
@@ -41,6 +71,10 @@ def to_bytes(url: Any) -> Any:
     Anything that is not a str is returned as it is.
     """
     _warn_deprecated("to_bytes", None)
+    return _to_bytes(url)
+
+
+def _to_bytes(url: Any) -> Any:
     if isinstance(url, str):
         try:
             url.encode("ascii")
@@ -83,6 +117,10 @@ def splitport(host: str) -> tuple[str, str | None]:
 def splitnport(host: str, defport: Any = -1) -> tuple[str, Any]:
     """``'h:80'`` -> ``('h', 80)``; defport if the port is absent or empty, None if not a number."""
     _warn_deprecated("splitnport", "urlparse")
+    return _splitnport(host, defport)
+
+
+def _splitnport(host: str, defport: Any = -1) -> tuple[str, Any]:
     hostname, colon, port = host.rpartition(":")
     if not colon:
         return host, defport
@@ -96,6 +134,10 @@ def splitnport(host: str, defport: Any = -1) -> tuple[str, Any]:
 def splitquery(url: str) -> tuple[str, str | None]:
     """``'/p?q'`` -> ``('/p', 'q')``, split at the last "?"; None if there is none."""
     _warn_deprecated("splitquery", "urlparse")
+    return _splitquery(url)
+
+
+def _splitquery(url: str) -> tuple[str, str | None]:
     path, mark, query = url.rpartition("?")
     if mark:
         return path, query
@@ -111,6 +153,10 @@ def splittag(url: str) -> tuple[str, str | None]:
 def splitattr(url: str) -> tuple[str, list[str]]:
     """``'/p;a=1;b'`` -> ``('/p', ['a=1', 'b'])``: the path and its ";"-separated attributes."""
     _warn_deprecated("splitattr", "urlparse")
+    return _splitattr(url)
+
+
+def _splitattr(url: str) -> tuple[str, list[str]]:
     path, *attributes = url.split(";")
     return path, attributes
 
@@ -118,6 +164,10 @@ def splitattr(url: str) -> tuple[str, list[str]]:
 def splitvalue(attr: str) -> tuple[str, str | None]:
     """``'a=1'`` -> ``('a', '1')``, split at the first "="; None if there is none."""
     _warn_deprecated("splitvalue", "parse_qsl")
+    return _splitvalue(attr)
+
+
+def _splitvalue(attr: str) -> tuple[str, str | None]:
     name, equals, value = attr.partition("=")
     if equals:
         return name, value

@@ -20,7 +20,19 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, AnyStr
 
-# The helpers 3.8 deprecated: public in 3.11 though not in __all__, each warning when called.
+# The helpers 3.8 deprecated: public in 3.11 though not in __all__, each warning when called; and
+# their silent twins (_splittype ...), which other stdlib modules (mimetypes, xmlrpc.client) call.
+from webstd.urllib._parse_legacy import _splitattr as _splitattr
+from webstd.urllib._parse_legacy import _splithost as _splithost
+from webstd.urllib._parse_legacy import _splitnport as _splitnport
+from webstd.urllib._parse_legacy import _splitpasswd as _splitpasswd
+from webstd.urllib._parse_legacy import _splitport as _splitport
+from webstd.urllib._parse_legacy import _splitquery as _splitquery
+from webstd.urllib._parse_legacy import _splittag as _splittag
+from webstd.urllib._parse_legacy import _splittype as _splittype
+from webstd.urllib._parse_legacy import _splituser as _splituser
+from webstd.urllib._parse_legacy import _splitvalue as _splitvalue
+from webstd.urllib._parse_legacy import _to_bytes as _to_bytes
 from webstd.urllib._parse_legacy import splitattr as splitattr
 from webstd.urllib._parse_legacy import splithost as splithost
 from webstd.urllib._parse_legacy import splitnport as splitnport

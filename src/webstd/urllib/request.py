@@ -4,7 +4,8 @@ The public face: ``urlopen``, ``Request``, ``build_opener`` and the handlers. Th
 in internal modules: the handler protocol and Request (``_request_base``), HTTP(S) over pooled
 keep-alive connections (``_request_http``, ``_pool``), redirects (``_request_redirect``),
 ``file:`` and ``data:`` (``_request_local``), proxy settings (``_request_proxy``) and
-authentication (``_auth``). FTP is not provided: an ``ftp:`` URL raises URLError saying so.
+authentication (``_auth``), ``ftp:`` on ftplib (``_request_ftp``) and the deprecated URLopener
+and FancyURLopener (``_request_legacy``).
 """
 
 from __future__ import annotations
@@ -31,9 +32,26 @@ from webstd.urllib._auth import (
     parse_keqv_list,
 )
 from webstd.urllib._request_base import BaseHandler, OpenerDirector, Request, request_host
+from webstd.urllib._request_ftp import (
+    MAXFTPCACHE,
+    CacheFTPHandler,
+    FTPHandler,
+    ftpcache,
+    ftperrors,
+    ftpwrapper,
+)
 from webstd.urllib._request_http import AbstractHTTPHandler, HTTPHandler, HTTPSHandler
+from webstd.urllib._request_legacy import (
+    FancyURLopener,
+    URLopener,
+    localhost,
+    noheaders,
+    thishost,
+)
 from webstd.urllib._request_local import DataHandler, FileHandler, pathname2url, url2pathname
 from webstd.urllib._request_proxy import (
+    _proxy_bypass_macosx_sysconf,  # noqa: F401 - private in 3.11 too; its tests import it
+    _proxy_bypass_winreg_override,  # noqa: F401 - 3.13's, imported by 3.13's tests
     getproxies,
     getproxies_environment,
     proxy_bypass,
@@ -52,12 +70,14 @@ __all__ = [
     "ProxyBasicAuthHandler", "AbstractDigestAuthHandler", "HTTPDigestAuthHandler",
     "ProxyDigestAuthHandler", "HTTPHandler", "FileHandler", "DataHandler", "UnknownHandler",
     "HTTPErrorProcessor", "urlopen", "install_opener", "build_opener", "pathname2url",
-    "url2pathname", "getproxies", "urlretrieve", "urlcleanup", "HTTPSHandler",
+    "url2pathname", "getproxies", "urlretrieve", "urlcleanup", "HTTPSHandler", "FTPHandler",
+    "CacheFTPHandler", "URLopener", "FancyURLopener",
 ]  # fmt: skip
 
 # Names 3.11 also exposes outside __all__.
 __all__ += ["AbstractHTTPHandler", "parse_http_list", "parse_keqv_list", "request_host",
-            "getproxies_environment", "proxy_bypass", "proxy_bypass_environment"]  # fmt: skip
+            "getproxies_environment", "proxy_bypass", "proxy_bypass_environment", "ftpwrapper",
+            "ftpcache", "MAXFTPCACHE", "ftperrors", "localhost", "thishost", "noheaders"]  # fmt: skip
 
 _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
 _opener: OpenerDirector | None = None
@@ -99,8 +119,8 @@ def build_opener(*handlers: Any) -> OpenerDirector:
     the defaults they subclass and add to them otherwise."""
     opener = OpenerDirector()
     default_classes = [ProxyHandler, UnknownHandler, HTTPHandler, HTTPDefaultErrorHandler,
-                       HTTPRedirectHandler, FileHandler, HTTPErrorProcessor, DataHandler,
-                       HTTPSHandler]  # fmt: skip
+                       HTTPRedirectHandler, FTPHandler, FileHandler, HTTPErrorProcessor,
+                       DataHandler, HTTPSHandler]  # fmt: skip
     replaced = set()
     for default in default_classes:
         for given in handlers:
@@ -119,9 +139,6 @@ def build_opener(*handlers: Any) -> OpenerDirector:
 
 class UnknownHandler(BaseHandler):
     def unknown_open(self, req: Request) -> Any:
-        if req.type == "ftp":
-            raise URLError("ftp: URLs are not supported by webstd.urllib.request "
-                           "(no FTPHandler)")
         raise URLError(f"unknown url type: {req.type}")
 
 
