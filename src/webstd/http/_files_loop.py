@@ -1,8 +1,9 @@
 """The event loop behind ``webstd serve``: one thread, epoll, non-blocking sockets, sendfile.
 
-It owns connections: accepting, TLS handshakes, reading bytes into a
-:class:`webstd.protocol.RequestParser` (the one HTTP parser), writing replies, keep-alive,
-idle timeouts, and the Common Log Format access log. What to answer is
+It owns connections: accepting (paused for a moment when descriptors run out), TLS handshakes,
+reading bytes into a :class:`webstd.protocol.RequestParser` (the one HTTP parser), writing
+replies, keep-alive, deadlines (idle, head, body progress, lingering; see :meth:`_sweep`), the
+graceful stop, and the Common Log Format access log. What to answer is
 :class:`webstd.http._files.FileService`'s decision; this module only moves bytes.
 
 Why a loop and not a thread per connection: a static file server spends its time in small
@@ -388,7 +389,10 @@ class StaticServer:
     def _on_readable(self, conn: _Connection) -> None:
         if conn.handshaking and not self._handshake(conn):
             return
-        conn.last_active = time.monotonic()
+        if not conn.closing:
+            # A connection on its way out is timed by its writes alone: bytes trickling in while
+            # it does not read its last reply must not keep it open.
+            conn.last_active = time.monotonic()
         while True:
             try:
                 data = conn.sock.recv(RECV_SIZE)
