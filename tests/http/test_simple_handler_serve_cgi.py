@@ -93,3 +93,29 @@ def test_tls_is_still_refused_with_cgi(tmp_path):
     )  # fmt: skip
     assert process.returncode == 2
     assert b"--cgi cannot be combined with --tls-cert, --tls-key" in process.stderr
+
+
+def test_nul_bytes_in_the_path_are_4xx_without_traceback(tmp_path):
+    (tmp_path / "cgi-bin").mkdir()
+    (tmp_path / "cgi-bin" / "hello.sh").write_text(SCRIPT)
+    os.chmod(tmp_path / "cgi-bin" / "hello.sh", 0o755)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webstd", "serve", "0", "-b", "127.0.0.1", "-d", str(tmp_path),
+         "--cgi", "--upload"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline().decode()
+        port = int(line.split(" port ")[1].split()[0])
+        base = f"http://127.0.0.1:{port}"
+        for target in ("/a%00b", "/cgi-bin%00/hello.sh", "/cgi-bin/hello.sh%00", "/%00",
+                       "/x%00/y", "/cgi-bin/hello.sh/x%00"):  # fmt: skip
+            for method in ("-G", "-I"):  # GET, HEAD
+                status = curl(method, "--path-as-is", f"{base}{target}")[0]
+                assert 400 <= status < 500, (method, target, status)
+            assert 400 <= curl("-T", "-", "--path-as-is", f"{base}{target}")[0] < 500, target
+            assert 400 <= curl("-d", "x", "--path-as-is", f"{base}{target}")[0] < 500, target
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert b"Traceback" not in err and b" 500 " not in err

@@ -254,6 +254,19 @@ def test_truncated_response_body_reports_what_arrived():
     assert (caught.value.received, caught.value.expected) == (3, 10)
 
 
+@pytest.mark.parametrize("body, arrived, missing", [
+    (b"3\r\nabc\r\n1000\r\nxyz", 6, 4093),  # cut inside a chunk: not its declared 4096
+    (b"3\r\nabc\r\n", 3, 0),
+    (b"3\r\nabc\r\n10", 3, 0),
+])  # fmt: skip
+def test_truncated_chunked_body_reports_the_bytes_that_arrived(body, arrived, missing):
+    with pytest.raises(IncompleteMessage) as caught:
+        response_messages(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+    assert caught.value.received == arrived
+    assert f"after {arrived} bytes" in str(caught.value)
+    assert (f"({missing} bytes of a chunk missing)" in str(caught.value)) == bool(missing)
+
+
 def test_chunk_with_too_much_data_is_refused():
     with pytest.raises(InvalidChunk):
         response_messages(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n")

@@ -34,6 +34,16 @@ def parse_size(text: str) -> int:
     return int(match["number"]) * _UNITS[match["unit"].lower()]
 
 
+def parse_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}")
+    return value
+
+
 def parse_credentials(text: str) -> bytes:
     user, colon, password = text.partition(":")
     if not colon or not user:
@@ -75,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "'none' sends none)")
     parser.add_argument("--cgi", action="store_true",
                         help="run CGI scripts in /cgi-bin and /htbin (CGIHTTPRequestHandler)")
+    parser.add_argument("--head-timeout", type=parse_seconds, metavar="SECONDS",
+                        help="a request head must arrive within this time of its first byte "
+                             "(then 408; default 30, with --cgi 10)")
+    parser.add_argument("--body-timeout", type=parse_seconds, default=30.0, metavar="SECONDS",
+                        help="a request body must bring 8 KiB in each such period (then 408; "
+                             "default 30)")
+    parser.add_argument("--graceful-timeout", type=parse_seconds, default=30.0,
+                        metavar="SECONDS",
+                        help="after SIGTERM, responses in flight get this long to finish "
+                             "(default 30)")
     return parser  # fmt: skip
 
 
@@ -131,12 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.cgi:
         return serve_cgi(listener, args)
     server = StaticServer(listener, FileService(config), ssl_context=context,
-                          protocol=args.protocol)  # fmt: skip
+                          protocol=args.protocol, head_timeout=args.head_timeout or 30.0,
+                          body_timeout=args.body_timeout,
+                          graceful_timeout=args.graceful_timeout)  # fmt: skip
     host, port = listener.getsockname()[:2]
     url_host = f"[{host}]" if ":" in host else host
     scheme = "https" if context else "http"
     # The handler goes in before the start-up line: whoever waits for that line may stop us at once.
-    signal.signal(signal.SIGTERM, lambda signum, frame: server.shutdown())
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.shutdown(graceful=True))
     print(f"Serving {scheme.upper()} on {host} port {port} ({scheme}://{url_host}:{port}/) ...",
           flush=True)  # fmt: skip
     try:

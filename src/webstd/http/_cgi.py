@@ -93,6 +93,8 @@ class CGIHTTPRequestHandler(SimpleHTTPRequestHandler):
         return super().send_head()
 
     def _in_cgi_directory(self, path: str) -> bool:
+        if "\0" in path:
+            return False  # no file has such a name: the file server refuses it (403)
         real = os.path.realpath(path)
         for directory in self.cgi_directories:
             top = os.path.realpath(self._file_for(directory))

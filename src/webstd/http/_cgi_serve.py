@@ -68,6 +68,8 @@ def serve_cgi(listener: socket.socket, args: argparse.Namespace) -> int:
     host, port = server.server_address[:2]
     server.server_name, server.server_port = socket.getfqdn(host), port
     server.server_activate()
+    if getattr(args, "head_timeout", None):
+        server.header_timeout = args.head_timeout
     url_host = f"[{host}]" if ":" in host else host
     line = f"Serving HTTP on {host} port {port} (http://{url_host}:{port}/) with CGI ..."
     try:

@@ -48,6 +48,19 @@ class IncompleteRead(HTTPException):
     __str__ = object.__str__
 
 
+class ResponseBodyTooLarge(HTTPException):
+    """A webstd addition: the body is larger than the ``max_body_size`` the caller set.
+
+    ``limit`` is that size; ``length`` the body's declared Content-Length when that gave it
+    away before any of it was read, else None. The connection is closed."""
+
+    def __init__(self, limit: int, length: int | None = None) -> None:
+        detail = f"Content-Length {length}" if length is not None else "more"
+        super().__init__(f"response body larger than max_body_size={limit} bytes ({detail})")
+        self.limit = limit
+        self.length = length
+
+
 class ImproperConnectionState(HTTPException):
     pass
 

@@ -19,6 +19,7 @@ from webstd.http._client_errors import (
     IncompleteRead,
     LineTooLong,
     RemoteDisconnected,
+    ResponseBodyTooLarge,
     ResponseNotReady,
     UnknownProtocol,
     UnknownTransferEncoding,
@@ -111,6 +112,12 @@ class HTTPResponse(io.BufferedIOBase):
     _complete = False
     #: Called once when the body has been read completely or the response is closed.
     _release: Callable[[HTTPResponse], None] | None = None
+    #: A webstd addition: the most body bytes this response hands out, however they are read;
+    #: beyond it reading raises ResponseBodyTooLarge and closes the connection. None: no limit
+    #: (the stdlib's behaviour). HTTPConnection.max_body_size sets it.
+    max_body_size: int | None = None
+    #: Body bytes handed out so far (counted only with max_body_size).
+    _body_read = 0
 
     def __init__(
         self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None
@@ -214,7 +221,20 @@ class HTTPResponse(io.BufferedIOBase):
             self._sock.close()
         self._sock = None
 
+    def _too_large(self, length: int | None = None) -> ResponseBodyTooLarge:
+        self._close_conn()
+        return ResponseBodyTooLarge(self.max_body_size, length)
+
+    def _check_declared(self) -> None:
+        """With a limit, a Content-Length beyond it is refused before anything is read."""
+        if self.length is not None and self._body_read + self.length > self.max_body_size:
+            raise self._too_large(self._body_read + self.length)
+
     def _consumed(self, data: bytes) -> bytes:
+        if self.max_body_size is not None:
+            self._body_read += len(data)
+            if self._body_read > self.max_body_size:
+                raise self._too_large()
         if self.length is not None:
             self.length -= len(data)
         if self.fp is not None and self.fp.at_end:
@@ -250,14 +270,25 @@ class HTTPResponse(io.BufferedIOBase):
                 raise self._body_error(error) from error
             data = self.fp.buffered()
             self._close_conn()
+            if self.max_body_size is not None and self._body_read + len(data) > self.max_body_size:
+                raise ResponseBodyTooLarge(self.max_body_size) from None
             return data
         except RemoteProtocolError as error:
             raise self._body_error(error) from error
 
     def read(self, amt: int | None = None) -> bytes:
-        """The rest of the body, or at most ``amt`` bytes of it; b"" at the end."""
+        """The rest of the body, or at most ``amt`` bytes of it; b"" at the end.
+
+        As in the stdlib, ``read()`` without a size keeps everything until the body ends: a
+        server that sends an endless body (chunked or until close) makes it grow until memory
+        runs out. Read a body of unknown size in pieces (``read(65536)``), or set
+        ``max_body_size`` (on the response, its HTTPConnection, or the urllib handler) to get
+        ResponseBodyTooLarge beyond a total.
+        """
         if self.fp is None:
             return b""
+        if self.max_body_size is not None:
+            self._check_declared()
         if amt is None or amt < 0:
             if self._untouched:
                 return self._read_whole_body()
@@ -274,6 +305,8 @@ class HTTPResponse(io.BufferedIOBase):
         without BodyReader's buffer in between."""
         parser = self._parser
         pieces = []
+        limit = self.max_body_size
+        total = 0
         while True:
             try:
                 event = parser.next_event()
@@ -281,6 +314,10 @@ class HTTPResponse(io.BufferedIOBase):
                 raise self._body_error(error, b"".join(pieces)) from error
             if type(event) is Data:
                 pieces.append(event.data)
+                if limit is not None:
+                    total += len(event.data)
+                    if total > limit:
+                        raise self._too_large()
             elif event is NEED_DATA:
                 data = self._receive()
                 parser.feed(data) if data else parser.feed_eof()
@@ -320,7 +357,15 @@ class HTTPResponse(io.BufferedIOBase):
 
     def readline(self, limit: int | None = -1) -> bytes:
         self._untouched = False
-        return self._partial(self.fp.readline, limit) if self.fp is not None else b""
+        if self.fp is None:
+            return b""
+        if self.max_body_size is not None:
+            # A line without end must not collect the whole body first: one byte past the limit
+            # is enough to know.
+            room = self.max_body_size - self._body_read + 1
+            if limit is None or limit < 0 or limit > room:
+                limit = room
+        return self._partial(self.fp.readline, limit)
 
     # The file and the head accessors --------------------------------------------------------------
     def close(self) -> None:

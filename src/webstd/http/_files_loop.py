@@ -1,8 +1,9 @@
 """The event loop behind ``webstd serve``: one thread, epoll, non-blocking sockets, sendfile.
 
-It owns connections: accepting, TLS handshakes, reading bytes into a
-:class:`webstd.protocol.RequestParser` (the one HTTP parser), writing replies, keep-alive,
-idle timeouts, and the Common Log Format access log. What to answer is
+It owns connections: accepting (paused for a moment when descriptors run out), TLS handshakes,
+reading bytes into a :class:`webstd.protocol.RequestParser` (the one HTTP parser), writing
+replies, keep-alive, deadlines (idle, head, body progress, lingering; see :meth:`_sweep`), the
+graceful stop, and the Common Log Format access log. What to answer is
 :class:`webstd.http._files.FileService`'s decision; this module only moves bytes.
 
 Why a loop and not a thread per connection: a static file server spends its time in small
@@ -18,6 +19,7 @@ previous reply is still being written.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import select
@@ -50,6 +52,19 @@ SMALL_FILE = 64 * 1024
 CACHE_ENTRIES = 2048
 RESOLVE_TTL = 1.0
 IDLE_TIMEOUT = 60.0
+# A request head must be complete this many seconds after its first byte (408 otherwise), and a
+# request body must bring at least BODY_PROGRESS bytes in every BODY_TIMEOUT seconds: without
+# them a client sending one byte now and then would hold its connection for ever.
+HEAD_TIMEOUT = 30.0
+BODY_TIMEOUT = 30.0
+BODY_PROGRESS = 8 * 1024
+# After SIGTERM, how long responses in flight may take to finish.
+GRACEFUL_TIMEOUT = 30.0
+# When accept() fails for want of descriptors (or memory), the listener is left alone this long
+# (or until one of our connections closes); one line is logged per ACCEPT_LOG_INTERVAL at most.
+ACCEPT_BACKOFF = 0.25
+ACCEPT_LOG_INTERVAL = 10.0
+_OUT_OF_RESOURCES = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
 # After an error reply whose request body was left unread, how long to drain it before closing
 # (closing with unread bytes would make the kernel reset the connection and lose the reply).
 LINGER = 2.0
@@ -89,7 +104,8 @@ class _FileSlice:
 class _Connection:
     __slots__ = ("sock", "fd", "host", "parser", "out", "tls", "handshaking", "keep_alive",
                  "closing", "lingering", "sink", "request_line", "last_active", "writing",
-                 "http10", "user", "sniffed")  # fmt: skip
+                 "http10", "user", "sniffed", "head_since", "in_body", "body_since", "body_bytes",
+                 "linger_until", "log_entry", "log_length", "log_total", "log_head")  # fmt: skip
 
     def __init__(self, sock: socket.socket, host: str, tls: bool) -> None:
         self.sock = sock
@@ -111,6 +127,19 @@ class _Connection:
         self.user = "-"
         #: For TLS: the first bytes were looked at (a handshake, not plain HTTP).
         self.sniffed = not tls
+        # Deadlines: when the current request head began (TLS: the handshake counts), whether a
+        # body is being read and its progress since body_since, the end of lingering.
+        self.head_since: float | None = self.last_active if tls else None
+        self.in_body = False
+        self.body_since = 0.0
+        self.body_bytes = 0
+        self.linger_until = 0.0
+        # The access log line of the response being written, written once it is out (or the
+        # connection closes): its prefix, the length to log, the bytes queued, the head's size.
+        self.log_entry: str | None = None
+        self.log_length = 0
+        self.log_total = 0
+        self.log_head = 0
 
 
 class _CacheEntry:
@@ -130,7 +159,9 @@ class StaticServer:
 
     def __init__(self, listener: socket.socket, service: FileService, *,
                  ssl_context: ssl.SSLContext | None = None, protocol: str = "HTTP/1.1",
-                 log=None) -> None:  # fmt: skip
+                 log=None, head_timeout: float = HEAD_TIMEOUT,
+                 body_timeout: float = BODY_TIMEOUT,
+                 graceful_timeout: float = GRACEFUL_TIMEOUT) -> None:  # fmt: skip
         self.listener = listener
         self.service = service
         self.ssl_context = ssl_context
@@ -146,6 +177,15 @@ class StaticServer:
         self._wake_r, self._wake_w = socket.socketpair()
         self._stopping = False
         self._epoll: select.epoll | None = None
+        self.head_timeout = head_timeout
+        self.body_timeout = body_timeout
+        self.graceful_timeout = graceful_timeout
+        self._sweep_interval = max(0.05, min(1.0, head_timeout / 4, body_timeout / 4))
+        self._stop_deadline = 0.0
+        self._stopped_listening = False
+        self._accept_paused_until = 0.0  # non-zero while the listener is out of the epoll set
+        self._accept_failures = 0
+        self._accept_logged = -ACCEPT_LOG_INTERVAL
 
     # Life cycle ---------------------------------------------------------------------------------
     def serve_forever(self) -> None:
@@ -156,14 +196,29 @@ class StaticServer:
         epoll.register(self._wake_r.fileno(), _EPOLLIN)
         listen_fd, wake_fd = listener.fileno(), self._wake_r.fileno()
         connections = self.connections
-        next_sweep = time.monotonic() + 1.0
+        interval = self._sweep_interval
+        next_sweep = time.monotonic() + interval
         try:
-            while not self._stopping:
-                for fd, mask in epoll.poll(1.0):
+            while True:
+                if self._stopping:
+                    if not self._stopped_listening:
+                        self._stop_listening()
+                    if not connections or time.monotonic() >= self._stop_deadline:
+                        break
+                timeout = next_sweep - time.monotonic()
+                if self._accept_paused_until:
+                    timeout = min(timeout, self._accept_paused_until - time.monotonic())
+                if self._stopping:
+                    timeout = min(timeout, self._stop_deadline - time.monotonic())
+                for fd, mask in epoll.poll(max(0.0, timeout)):
                     if fd == listen_fd:
                         self._accept()
                         continue
                     if fd == wake_fd:
+                        try:
+                            self._wake_r.recv(64)
+                        except OSError:
+                            pass
                         continue
                     conn = connections.get(fd)
                     if conn is None:
@@ -175,17 +230,26 @@ class StaticServer:
                 if self._log_lines:
                     self._flush_log()
                 now = time.monotonic()
+                if self._accept_paused_until and now >= self._accept_paused_until:
+                    self._resume_accepting()
                 if now >= next_sweep:
                     self._sweep(now)
-                    next_sweep = now + 1.0
+                    next_sweep = now + interval
         finally:
             for conn in list(connections.values()):
                 self._close(conn)
             self._flush_log()
             epoll.close()
 
-    def shutdown(self) -> None:
-        """Stops :meth:`serve_forever` (from another thread or a signal handler)."""
+    def shutdown(self, graceful: bool = False) -> None:
+        """Stops :meth:`serve_forever` (from another thread or a signal handler).
+
+        Graceful (SIGTERM): stop accepting, close idle connections, and let the responses in
+        flight finish within ``graceful_timeout`` seconds; otherwise stop at once."""
+        if not graceful:
+            self._stop_deadline = 0.0
+        elif not self._stopping:
+            self._stop_deadline = time.monotonic() + self.graceful_timeout
         self._stopping = True
         try:
             self._wake_w.send(b"x")
@@ -193,25 +257,77 @@ class StaticServer:
             pass
 
     def server_close(self) -> None:
-        self.listener.close()
+        if self.listener.fileno() >= 0:
+            self.listener.close()
         self._wake_r.close()
         self._wake_w.close()
 
-    def _sweep(self, now: float) -> None:
+    def _stop_listening(self) -> None:
+        self._stopped_listening = True
+        if not self._accept_paused_until:
+            try:
+                self._epoll.unregister(self.listener.fileno())
+            except OSError:
+                pass
+        self._accept_paused_until = 0.0
+        self.listener.close()
         for conn in list(self.connections.values()):
-            limit = LINGER if conn.lingering else IDLE_TIMEOUT
-            if now - conn.last_active > limit:
+            if self._idle(conn):
                 self._close(conn)
+
+    @staticmethod
+    def _idle(conn: _Connection) -> bool:
+        """Between requests: nothing to write, no request begun."""
+        return not conn.out and not conn.in_body and conn.sink is None and (
+            not conn.parser.in_message or conn.lingering
+        )
+
+    def _sweep(self, now: float) -> None:
+        head_timeout, body_timeout = self.head_timeout, self.body_timeout
+        for conn in list(self.connections.values()):
+            if conn.lingering:
+                if now >= conn.linger_until:
+                    self._close(conn)
+            elif conn.head_since is not None and not conn.out:
+                if now - conn.head_since >= head_timeout:
+                    self._timed_out(conn, "the request head took too long to arrive")
+            elif conn.in_body and not conn.closing:
+                if conn.out:  # writing (100 Continue, an early reply): not the client's fault
+                    conn.body_since, conn.body_bytes = now, 0
+                elif now - conn.body_since >= body_timeout:
+                    if conn.body_bytes < BODY_PROGRESS:
+                        self._timed_out(conn, "the request body is arriving too slowly")
+                    else:
+                        conn.body_since, conn.body_bytes = now, 0
+            elif now - conn.last_active > IDLE_TIMEOUT:
+                self._close(conn)
+
+    def _timed_out(self, conn: _Connection, message: str) -> None:
+        """408 Request Timeout (RFC 9110 section 15.5.9) and close."""
+        conn.head_since = None
+        conn.in_body = False
+        if conn.handshaking:
+            self._close(conn)
+            return
+        if conn.sink is not None:
+            conn.sink.abort()
+            conn.sink = None
+        conn.request_line = "-"
+        self._send(conn, error_reply(408, message, close=True))
+        self._flush(conn)
 
     # Connections --------------------------------------------------------------------------------
     def _accept(self) -> None:
-        while True:
+        for _ in range(256):
             try:
                 sock, address = self.listener.accept()
             except _WOULD_BLOCK:
                 return
-            except OSError:
-                return  # EMFILE and friends: try again on the next readiness event
+            except OSError as error:
+                if error.errno in _OUT_OF_RESOURCES:
+                    self._pause_accepting(error)
+                    return
+                continue  # ECONNABORTED and the like: that client is gone, take the next
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.ssl_context is not None:
@@ -226,9 +342,34 @@ class StaticServer:
             self.connections[conn.fd] = conn
             self._epoll.register(conn.fd, _EPOLLIN)
 
+    def _pause_accepting(self, error: OSError) -> None:
+        """Out of descriptors: the listener stays ready, so polling it would spin. Leave it out
+        of the epoll set until a connection of ours closes or ACCEPT_BACKOFF has passed."""
+        self._accept_failures += 1
+        now = time.monotonic()
+        if now - self._accept_logged >= ACCEPT_LOG_INTERVAL:
+            self._accept_logged = now
+            self._log_lines.append(
+                f"webstd serve: accept() failed: {error.strerror} ({len(self.connections)} "
+                f"connections open); pausing new connections\n"
+            )
+        if not self._accept_paused_until:
+            try:
+                self._epoll.unregister(self.listener.fileno())
+            except OSError:
+                pass
+        self._accept_paused_until = now + ACCEPT_BACKOFF
+
+    def _resume_accepting(self) -> None:
+        if self._accept_paused_until and not self._stopped_listening:
+            self._accept_paused_until = 0.0
+            self._epoll.register(self.listener.fileno(), _EPOLLIN)
+
     def _close(self, conn: _Connection) -> None:
         if self.connections.pop(conn.fd, None) is None:
             return
+        if conn.log_entry is not None:
+            self._log_done(conn, complete=False)
         if conn.sink is not None:
             conn.sink.abort()
             conn.sink = None
@@ -241,6 +382,8 @@ class StaticServer:
         except OSError:
             pass
         conn.sock.close()
+        if self._accept_paused_until:
+            self._resume_accepting()  # a descriptor is free again
 
     def _handshake(self, conn: _Connection) -> bool:
         if not conn.sniffed and not self._sniff(conn):
@@ -257,6 +400,7 @@ class StaticServer:
             self._close(conn)
             return False
         conn.handshaking = False
+        conn.head_since = None
         self._want_write(conn, False)
         return True
 
@@ -289,7 +433,8 @@ class StaticServer:
             socket.socket.shutdown(raw, socket.SHUT_WR)
         except OSError:
             pass
-        self._log(conn, 400, reply.length)
+        self._log(conn, 400, reply.length, 0)
+        self._log_done(conn, complete=True)  # sent above, in one go
         self._close(conn)
         return False
 
@@ -301,7 +446,10 @@ class StaticServer:
     def _on_readable(self, conn: _Connection) -> None:
         if conn.handshaking and not self._handshake(conn):
             return
-        conn.last_active = time.monotonic()
+        if not conn.closing:
+            # A connection on its way out is timed by its writes alone: bytes trickling in while
+            # it does not read its last reply must not keep it open.
+            conn.last_active = time.monotonic()
         while True:
             try:
                 data = conn.sock.recv(RECV_SIZE)
@@ -342,11 +490,15 @@ class StaticServer:
             if conn.parser.in_message and not conn.tls:
                 # Unread request body: stop sending, drain for a while, then close.
                 conn.lingering = True
+                conn.linger_until = time.monotonic() + LINGER
                 try:
                     conn.sock.shutdown(socket.SHUT_WR)
                 except OSError:
                     self._close(conn)
                 return
+            self._close(conn)
+            return
+        if self._stopping and self._idle(conn):
             self._close(conn)
             return
         self._process(conn)
@@ -372,11 +524,16 @@ class StaticServer:
                 return
             kind = type(event)
             if kind is Request:
+                conn.head_since = None
+                conn.in_body = True
+                conn.body_since, conn.body_bytes = time.monotonic(), 0
                 self._request(conn, event)
             elif kind is Data:
+                conn.body_bytes += len(event.data)
                 if conn.sink is not None:
                     self._feed(conn, event.data)
             elif kind is EndOfMessage:
+                conn.in_body = False
                 if conn.sink is not None:
                     sink, conn.sink = conn.sink, None
                     try:
@@ -385,6 +542,10 @@ class StaticServer:
                         reply = error.reply
                     self._send(conn, reply)
             elif event is NEED_DATA:
+                if conn.head_since is None and not conn.in_body and parser.in_message:
+                    conn.head_since = time.monotonic()  # the first bytes of a request head
+                elif self._stopping and self._idle(conn):
+                    self._close(conn)
                 return
             elif event is CONNECTION_CLOSED:
                 self._close(conn)
@@ -407,7 +568,7 @@ class StaticServer:
     def _request(self, conn: _Connection, request: Request) -> None:
         method, target = request.method, request.target
         conn.request_line = f"{method} {target} {request.version}".replace('"', '\\"')
-        conn.keep_alive = request.keep_alive and self.http11
+        conn.keep_alive = request.keep_alive and self.http11 and not self._stopping
         conn.http10 = request.http_version == "1.0"
         conn.user = _log_user(self.service, request.headers.get)
         if method in ("PUT", "POST"):
@@ -467,10 +628,11 @@ class StaticServer:
     def _send_cached(self, conn: _Connection, entry: _CacheEntry, head_only: bool) -> None:
         head = entry.status_line + self._http_date() + b"\r\n" + entry.fields
         head += self._connection_field(conn) + b"\r\n"
+        prior = self._queued(conn)
         conn.out.append(head if head_only else head + entry.body)
         if not conn.keep_alive:
             conn.closing = True
-        self._log(conn, 200, entry.length)
+        self._log(conn, 200, entry.length, prior + len(head))
 
     # Writing ------------------------------------------------------------------------------------
     @staticmethod
@@ -495,6 +657,7 @@ class StaticServer:
         ).encode() + self._http_date() + b"\r\n" + self._fields(reply.headers)
         head += self._connection_field(conn) + b"\r\n"
         out = conn.out
+        prior = self._queued(conn)
         out.append(head)
         pieces = reply.body
         last_slice = max((i for i, p in enumerate(pieces) if type(p) is tuple), default=-1)
@@ -507,7 +670,7 @@ class StaticServer:
             reply.close_file()
         if not conn.keep_alive:
             conn.closing = True
-        self._log(conn, reply.status, reply.length)
+        self._log(conn, reply.status, reply.length, prior + len(head))
 
     def _flush(self, conn: _Connection) -> bool:
         """Writes what it can; True when everything queued is out."""
@@ -553,6 +716,8 @@ class StaticServer:
             out.popleft()
             if item.last:
                 item.file.close()
+        if conn.log_entry is not None:
+            self._log_done(conn, complete=True)
         self._want_write(conn, False)
         if conn.closing:
             self._after_flush(conn)
@@ -569,13 +734,30 @@ class StaticServer:
             self._log_time = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(second))
         return self._date
 
-    def _log(self, conn: _Connection, status: int, length: int) -> None:
+    @staticmethod
+    def _queued(conn: _Connection) -> int:
+        return sum(item.remaining if type(item) is _FileSlice else len(item) for item in conn.out)
+
+    def _log(self, conn: _Connection, status: int, length: int, head_end: int) -> None:
+        """Starts the log line of the reply just queued; ``head_end``: the bytes queued up to
+        the end of its head. The line is written by :meth:`_log_done`."""
+        if conn.log_entry is not None:
+            self._log_done(conn, complete=True)
         # Common Log Format: host ident authuser [date] "request-line" status bytes
         self._http_date()
-        self._log_lines.append(
-            f'{conn.host} - {conn.user} [{self._log_time}] "{conn.request_line}" {status} '
-            f"{length if length else '-'}\n"
-        )
+        conn.log_entry = f'{conn.host} - {conn.user} [{self._log_time}] "{conn.request_line}" {status} '
+        conn.log_length = length
+        conn.log_total = self._queued(conn)
+        conn.log_head = head_end
+
+    def _log_done(self, conn: _Connection, complete: bool) -> None:
+        """The reply is out (``complete``), or its connection closes first: then the line
+        gives the body bytes actually sent, not the length announced."""
+        length = conn.log_length
+        if not complete:
+            length = max(0, conn.log_total - self._queued(conn) - conn.log_head)
+        self._log_lines.append(f"{conn.log_entry}{length if length else '-'}\n")
+        conn.log_entry = None
 
     def _flush_log(self) -> None:
         lines, self._log_lines = self._log_lines, []

@@ -40,6 +40,9 @@ from webstd.http._client_errors import (
     UnknownTransferEncoding,
     error,
 )
+from webstd.http._client_errors import (
+    ResponseBodyTooLarge as ResponseBodyTooLarge,  # a webstd addition, outside __all__
+)
 from webstd.http._client_response import HTTPResponse
 from webstd.http._message import HTTPMessage, parse_headers
 from webstd.protocol import (
@@ -131,6 +134,12 @@ def _text(value: Any) -> str:
     return value
 
 
+def _check_body_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"max_body_size must be a non-negative int or None, not {limit!r}")
+    return limit
+
+
 class HTTPConnection:
     """One HTTP/1.1 connection to ``host``: request, then response, then the next request."""
 
@@ -140,6 +149,9 @@ class HTTPConnection:
     default_port = HTTP_PORT
     auto_open = 1
     debuglevel = 0
+    #: A webstd addition: the largest body a response may hand out, in total, however it is read
+    #: (ResponseBodyTooLarge beyond it); None, the default, is the stdlib's: no limit.
+    max_body_size: int | None = None
 
     def __init__(
         self,
@@ -148,7 +160,11 @@ class HTTPConnection:
         timeout: float | None = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
         source_address: tuple[str, int] | None = None,
         blocksize: int = 8192,
+        *,
+        max_body_size: int | None = None,
     ) -> None:
+        if max_body_size is not None:
+            self.max_body_size = _check_body_limit(max_body_size)
         self.timeout = timeout
         self.source_address = source_address
         self.blocksize = blocksize
@@ -599,6 +615,8 @@ class HTTPConnection:
         else:
             response = self.response_class(self.sock, method=self._method)
         response._release = self._release_socket
+        if self.max_body_size is not None:
+            response.max_body_size = self.max_body_size
         return response
 
     def _release_socket(self, response: HTTPResponse) -> None:
@@ -635,8 +653,10 @@ class HTTPSConnection(HTTPConnection):
         context: Any = None,
         check_hostname: bool | None = None,
         blocksize: int = 8192,
+        max_body_size: int | None = None,
     ) -> None:
-        super().__init__(host, port, timeout, source_address, blocksize=blocksize)
+        super().__init__(host, port, timeout, source_address, blocksize=blocksize,
+                         max_body_size=max_body_size)  # fmt: skip
         if key_file is not None or cert_file is not None or check_hostname is not None:
             warnings.warn(
                 "key_file, cert_file and check_hostname are deprecated, use a custom context instead.",

@@ -158,9 +158,12 @@ class ChunkedDecoder(_Decoder):
                 return self._trailer(buffer, eof)
             return EndOfMessage()
         if eof:
+            # received counts each chunk's declared size up front (for max_body): what arrived
+            # is that minus what the current chunk still lacks.
+            arrived = self.received - self._remaining
+            detail = f" ({self._remaining} bytes of a chunk missing)" if self._remaining else ""
             raise IncompleteMessage(
-                f"connection closed inside a chunked body after {self.received} bytes",
-                self.received,
+                f"connection closed inside a chunked body after {arrived} bytes{detail}", arrived
             )
         return NEED_DATA
 

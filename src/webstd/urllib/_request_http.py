@@ -48,8 +48,14 @@ def _set_timeout(connection: Any, timeout: Any) -> None:
 class AbstractHTTPHandler(BaseHandler):
     """Fills in a request's defaults (``do_request_``) and sends it (``do_open``)."""
 
-    def __init__(self, debuglevel: int | None = None) -> None:
+    #: A webstd addition: the largest response body, in total, that a response opened by this
+    #: handler hands out (webstd.http.client.ResponseBodyTooLarge beyond it); None: no limit.
+    max_body_size: int | None = None
+
+    def __init__(self, debuglevel: int | None = None, *, max_body_size: int | None = None) -> None:
         self._debuglevel = debuglevel if debuglevel is not None else client.HTTPConnection.debuglevel
+        if max_body_size is not None:
+            self.max_body_size = client._check_body_limit(max_body_size)
 
     def set_http_debuglevel(self, level: int) -> None:
         self._debuglevel = level
@@ -112,6 +118,7 @@ class AbstractHTTPHandler(BaseHandler):
         elif connection.timeout is not req.timeout:
             _set_timeout(connection, req.timeout)
         connection.set_debuglevel(self._debuglevel)
+        connection.max_body_size = self.max_body_size
         try:
             try:
                 connection.request(req.get_method(), req.selector, req.data, headers,
@@ -142,8 +149,8 @@ class HTTPHandler(AbstractHTTPHandler):
 
 class HTTPSHandler(AbstractHTTPHandler):
     def __init__(self, debuglevel: int | None = None, context: Any = None,
-                 check_hostname: bool | None = None) -> None:
-        super().__init__(debuglevel)
+                 check_hostname: bool | None = None, *, max_body_size: int | None = None) -> None:
+        super().__init__(debuglevel, max_body_size=max_body_size)
         self._context = context
         self._check_hostname = check_hostname
 

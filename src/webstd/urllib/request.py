@@ -85,9 +85,20 @@ _url_tempfiles: list[str] = []
 
 
 def urlopen(url: str | Request, data: Any = None, timeout: Any = _DEFAULT_TIMEOUT, *, cafile: str | None = None,
-            capath: str | None = None, cadefault: bool = False, context: Any = None) -> Any:
-    """Opens ``url`` with the installed opener (or a default one, built once and reused)."""
+            capath: str | None = None, cadefault: bool = False, context: Any = None,
+            max_body_size: int | None = None) -> Any:
+    """Opens ``url`` with the installed opener (or a default one, built once and reused).
+
+    ``max_body_size`` (a webstd addition) limits the response body: reading more than that many
+    bytes of it raises webstd.http.client.ResponseBodyTooLarge. It builds an opener of its own
+    with the default handlers (as ``context`` does), so an installed opener is not used.
+    """
     global _opener
+    if max_body_size is not None:
+        https = HTTPSHandler(context=context, max_body_size=max_body_size)
+        if cafile or capath or cadefault:
+            raise ValueError("max_body_size cannot be combined with cafile, capath or cadefault")
+        return build_opener(HTTPHandler(max_body_size=max_body_size), https).open(url, data, timeout)
     if cafile or capath or cadefault:
         warnings.warn("cafile, capath and cadefault are deprecated, use a custom context instead.",
                       DeprecationWarning, 2)

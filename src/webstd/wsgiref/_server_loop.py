@@ -20,6 +20,7 @@ This module knows nothing of processes or signals: the arbiter (webstd.wsgiref._
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import selectors
@@ -62,6 +63,12 @@ _MAX_SLOW_PATHS = 4096
 _RECEIVE_SIZE = 65536
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _READ = selectors.EVENT_READ
+#: When accept() fails for want of descriptors or memory the listening socket stays readable:
+#: the listeners leave the selector for this long (or until a connection closes), and the
+#: failure is logged once per _ACCEPT_LOG_INTERVAL.
+_ACCEPT_BACKOFF = 0.25
+_ACCEPT_LOG_INTERVAL = 10.0
+_OUT_OF_RESOURCES = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
 _WRITE = selectors.EVENT_WRITE
 
 
@@ -191,6 +198,9 @@ class WorkerServer:
         self._stopping = False
         self._stopped_listening = False
         self._stop_deadline = 0.0
+        self._accept_paused_until = 0.0
+        self._accept_logged = -_ACCEPT_LOG_INTERVAL
+        self._descriptor_freed = False
         # The inline call in progress, for the watchdog; a takeover bumps the generation.
         self._generation = 0
         self._takeover_lock = threading.Lock()
@@ -245,7 +255,10 @@ class WorkerServer:
                         self._stop_listening()
                     if self._finished_stopping():
                         break
-                for key, mask in selector.select(1.0):
+                timeout = 1.0
+                if self._accept_paused_until:
+                    timeout = max(0.0, min(timeout, self._accept_paused_until - time.monotonic()))
+                for key, mask in selector.select(timeout):
                     data = key.data
                     if type(data) is Connection:
                         if mask & _WRITE:
@@ -259,6 +272,10 @@ class WorkerServer:
                     if generation != self._generation:
                         return
                 now = time.monotonic()
+                if self._accept_paused_until and (
+                    self._descriptor_freed or now >= self._accept_paused_until
+                ):
+                    self._resume_accepting()
                 if now >= next_sweep:
                     next_sweep = now + 1.0
                     self._sweep(now)
@@ -300,6 +317,7 @@ class WorkerServer:
 
     def _stop_listening(self) -> None:
         self._stopped_listening = True
+        self._accept_paused_until = 0.0
         for listener in self.listeners:
             try:
                 self._selector.unregister(listener.sock)
@@ -338,6 +356,9 @@ class WorkerServer:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as error:
+                if error.errno in _OUT_OF_RESOURCES:
+                    self._pause_accepting(error)
+                    return
                 self.error_log(f"accept() failed: {error}", level="WARNING")
                 return
             if not listener.unix:
@@ -357,6 +378,37 @@ class WorkerServer:
             self._connections[sock.fileno()] = connection
             self._register(connection, time.monotonic() + self.config.keep_alive)
 
+    def _pause_accepting(self, error: OSError) -> None:
+        """Out of descriptors: leave the listeners out of the selector for _ACCEPT_BACKOFF or
+        until a connection closes (polling a listener that stays ready would spin), and log it
+        once per _ACCEPT_LOG_INTERVAL. Open connections are served meanwhile."""
+        now = time.monotonic()
+        if now - self._accept_logged >= _ACCEPT_LOG_INTERVAL:
+            self._accept_logged = now
+            self.error_log(
+                f"accept() failed: {error.strerror} ({len(self._connections)} connections open); "
+                f"pausing new connections", level="WARNING",
+            )  # fmt: skip
+        if not self._accept_paused_until:
+            for listener in self.listeners:
+                try:
+                    self._selector.unregister(listener.sock)
+                except (KeyError, ValueError):
+                    pass
+        self._descriptor_freed = False
+        self._accept_paused_until = now + _ACCEPT_BACKOFF
+
+    def _resume_accepting(self) -> None:
+        self._accept_paused_until = 0.0
+        self._descriptor_freed = False
+        if self._stopped_listening:
+            return
+        for listener in self.listeners:
+            try:
+                self._selector.register(listener.sock, _READ, listener)
+            except (KeyError, ValueError, OSError):
+                pass
+
     def _register(self, connection: Connection, deadline: float) -> None:
         connection.deadline = deadline
         connection.registered = True
@@ -375,6 +427,7 @@ class WorkerServer:
             sock.close()
         except OSError:
             pass
+        self._descriptor_freed = True
 
     def _readable(self, connection: Connection) -> None:
         sock = connection.sock
