@@ -78,6 +78,24 @@ _localhost: str | None = None
 _thishost: tuple[str, ...] | None = None
 
 
+def copy_with_progress(response: Any, target: Any, headers: Any, reporthook: Any) -> tuple[int, int]:
+    """Copies ``response`` to ``target`` in 8 KiB blocks, calling ``reporthook(block_number,
+    block_size, total_size)`` before the first block and after each, as urlretrieve does; returns
+    (the Content-Length or -1, the bytes received). urlretrieve and URLopener.retrieve share it."""
+    block_size, size, received, block_number = 8192, -1, 0, 0
+    if "content-length" in headers:
+        size = int(headers["Content-Length"])
+    if reporthook:
+        reporthook(block_number, block_size, size)
+    while block := response.read(block_size):
+        received += len(block)
+        target.write(block)
+        block_number += 1
+        if reporthook:
+            reporthook(block_number, block_size, size)
+    return size, received
+
+
 def localhost() -> str:
     """The address of the name "localhost" (looked up once)."""
     global _localhost
@@ -215,17 +233,7 @@ class URLopener:
                 result = filename, headers
                 if self.tempcache is not None:
                     self.tempcache[url] = result
-                block_size, size, received, block_number = 8192, -1, 0, 0
-                if "content-length" in headers:
-                    size = int(headers["Content-Length"])
-                if reporthook:
-                    reporthook(block_number, block_size, size)
-                while block := response.read(block_size):
-                    received += len(block)
-                    target.write(block)
-                    block_number += 1
-                    if reporthook:
-                        reporthook(block_number, block_size, size)
+                size, received = copy_with_progress(response, target, headers, reporthook)
         finally:
             response.close()
         if size >= 0 and received < size:

@@ -48,6 +48,9 @@ from webstd.urllib._request_legacy import (
     noheaders,
     thishost,
 )
+from webstd.urllib._request_legacy import (
+    copy_with_progress as _copy_with_progress,
+)
 from webstd.urllib._request_local import DataHandler, FileHandler, pathname2url, url2pathname
 from webstd.urllib._request_proxy import (
     _proxy_bypass_macosx_sysconf,  # noqa: F401 - private in 3.11 too; its tests import it
@@ -285,20 +288,7 @@ def urlretrieve(url: str, filename: str | None = None,
             _url_tempfiles.append(filename)
         with target:
             result = filename, headers
-            block_size = 1024 * 8
-            size = -1
-            received = 0
-            block_number = 0
-            if "content-length" in headers:
-                size = int(headers["Content-Length"])
-            if reporthook:
-                reporthook(block_number, block_size, size)
-            while block := response.read(block_size):
-                received += len(block)
-                target.write(block)
-                block_number += 1
-                if reporthook:
-                    reporthook(block_number, block_size, size)
+            size, received = _copy_with_progress(response, target, headers, reporthook)
     if size >= 0 and received < size:
         raise ContentTooShortError(
             f"retrieval incomplete: got only {received} out of {size} bytes", result
